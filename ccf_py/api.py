@@ -1,0 +1,211 @@
+"""The importable API; the CLI calls only these functions.
+
+    from ccf_py import api
+    with api.open_db("ccf.duckdb") as db:
+        api.ingest_aws_cur(db, ["s3://bucket/cur/"])
+        table = api.report(db, by=("service",), month="2026-10")
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from ccf_py import __version__, coefficients
+from ccf_py import db as dbmod
+from ccf_py.errors import ConfigError
+from ccf_py.estimate import create_estimates
+from ccf_py.ingest import aws_cur
+from ccf_py.ingest.aws_cur import IngestResult
+from ccf_py.ingest.sources import expand_sources
+from ccf_py.model import (
+    METHODOLOGIES,
+    METRIC_COLUMNS,
+    REPORT_KEYS,
+    CoverageRow,
+    MonthlyReport,
+    ReportTable,
+)
+
+__all__ = ["Database", "IngestResult", "ingest_aws_cur", "monthly_report", "open_db",
+           "parse_by", "parse_month", "report"]
+
+# report key -> SQL expression over usage_estimates (fixed identifiers, never user text)
+KEY_SQL = {
+    "provider": "provider",
+    "account": "coalesce(account_id, '')",
+    "region": "coalesce(region, '')",
+    "service": "coalesce(service, '')",
+    "usage_type": "coalesce(usage_type, '')",
+    "usage_class": "usage_class",
+    "instance_type": "coalesce(instance_type, '')",
+    "month": "strftime(billing_period, '%Y-%m')",
+    "day": "strftime(usage_start, '%Y-%m-%d')",
+    "resource_id": "coalesce(resource_id, '')",
+}
+
+
+@dataclass
+class Database:
+    """An open ccf_py database (a DuckDB connection with macros and coefficients loaded)."""
+
+    path: str
+    con: duckdb.DuckDBPyConnection
+
+    def close(self) -> None:
+        self.con.close()
+
+
+@contextmanager
+def open_db(path: str | os.PathLike[str] | None = None, *, read_only: bool = False
+            ) -> Iterator[Database]:
+    """Open ``path`` (default ``$CCF_PY_DB`` or ``./ccf.duckdb``)."""
+    target = dbmod.resolve_path(path)
+    con = dbmod.connect(target, read_only=read_only)
+    try:
+        yield Database(target, con)
+    finally:
+        con.close()
+
+
+def ingest_aws_cur(db: Database, specs: Sequence[str], *, endpoint_url: str | None = None,
+                   progress: Callable[[str], None] | None = None) -> IngestResult:
+    """Load CUR files, folders, globs or ``s3://`` prefixes; replaces reloaded periods."""
+    with tempfile.TemporaryDirectory(prefix="ccf-py-") as tmp:
+        sources = expand_sources(specs, Path(tmp), endpoint_url=endpoint_url,
+                                 progress=progress)
+        return aws_cur.ingest(db.con, sources, label=" ".join(specs), progress=progress)
+
+
+def parse_month(month: str | None) -> date | None:
+    if not month:
+        return None
+    try:
+        year, mon = month.split("-")
+        return date(int(year), int(mon), 1)
+    except ValueError:
+        raise ConfigError(f"--month {month!r}: expected YYYY-MM") from None
+
+
+def parse_by(by: str | Sequence[str]) -> tuple[str, ...]:
+    keys = tuple(k.strip() for k in (by.split(",") if isinstance(by, str) else by) if k.strip())
+    for k in keys:
+        if k not in REPORT_KEYS and not (k.startswith("tag:") and len(k) > 4):
+            raise ConfigError(f"--by {k!r}: unknown key (use {', '.join(REPORT_KEYS)} or "
+                              "tag:KEY)")
+    if len(set(keys)) != len(keys):
+        raise ConfigError("--by: a key is repeated")
+    return keys
+
+
+def _check_methodology(methodology: str) -> None:
+    if methodology not in METHODOLOGIES:
+        raise ConfigError(f"--methodology {methodology!r}: use one of {', '.join(METHODOLOGIES)}")
+
+
+def _grouped(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...], methodology: str,
+             month: str | None, limit: int | None = None) -> ReportTable:
+    exprs, params = [], {}
+    for i, k in enumerate(keys):
+        if k.startswith("tag:"):
+            params[f"tag{i}"] = k[4:]
+            exprs.append(f"coalesce(map_extract_value(tags, $tag{i}), '')")
+        else:
+            exprs.append(KEY_SQL[k])
+    select = [f"{e} AS k{i}" for i, e in enumerate(exprs)]
+    metrics = [f"sum({m}) AS {m}" if m != "cost" else "sum(cost) AS cost" for m in METRIC_COLUMNS]
+    group = f"GROUP BY {', '.join(f'k{i}' for i in range(len(keys)))}" if keys else ""
+    order = "ORDER BY co2e_total_kg DESC, cost DESC" + (
+        "".join(f", k{i}" for i in range(len(keys))))
+    if "day" in keys or "month" in keys:
+        order = "ORDER BY " + ", ".join(f"k{i}" for i in range(len(keys)))
+    sql = (f"SELECT {', '.join(select + metrics)} FROM usage_estimates {group} {order}"
+           + (f" LIMIT {int(limit)}" if limit else ""))
+    rows = con.execute(sql, params).fetchall()
+    if not keys and rows and rows[0][0] is None:
+        rows = [(0.0,) * len(METRIC_COLUMNS)]
+    return ReportTable(keys, tuple(tuple(r) for r in rows), methodology, month)
+
+
+def report(db: Database, *, methodology: str = "default", by: str | Sequence[str] = ("service",),
+           month: str | None = None) -> ReportTable:
+    """Cost, energy and CO2e grouped by ``by`` (see :data:`ccf_py.model.REPORT_KEYS`)."""
+    _check_methodology(methodology)
+    keys = parse_by(by)
+    create_estimates(db.con, methodology, parse_month(month))
+    return _grouped(db.con, keys, methodology, month)
+
+
+def coverage(con: duckdb.DuckDBPyConnection) -> tuple[CoverageRow, ...]:
+    """Share of rows and cost by estimation path (needs ``usage_estimates``)."""
+    rows = con.execute(
+        """SELECT CASE WHEN fallback_region AND estimate_path IN ('direct', 'fallback')
+                       THEN estimate_path || '+region_fallback' ELSE estimate_path END,
+                  count(*), sum(cost), sum(co2e_total_kg)
+           FROM usage_estimates GROUP BY 1 ORDER BY 3 DESC""").fetchall()
+    return tuple(CoverageRow(p, int(n), float(c or 0), float(k or 0)) for p, n, c, k in rows)
+
+
+def available_months(db: Database) -> list[str]:
+    return [r[0] for r in db.con.execute(
+        "SELECT DISTINCT strftime(billing_period, '%Y-%m') FROM raw_aws_cur ORDER BY 1"
+    ).fetchall()]
+
+
+def monthly_report(db: Database, *, month: str | None = None,
+                   methodology: str = "default") -> MonthlyReport:
+    """Everything the monthly report shows, for ``month`` (default: the latest loaded)."""
+    _check_methodology(methodology)
+    months = available_months(db)
+    if not months:
+        raise ConfigError("the database holds no billing data (run 'ccf-py ingest aws-cur')")
+    month = month or months[-1]
+    if month not in months:
+        raise ConfigError(f"--month {month}: not loaded (loaded: {', '.join(months)})")
+    create_estimates(db.con, methodology, parse_month(month))
+    con = db.con
+
+    def g(*keys: str, limit: int | None = None) -> ReportTable:
+        return _grouped(con, tuple(keys), methodology, month, limit)
+
+    totals = g().totals()
+    notes = _notes(con, methodology)
+    return MonthlyReport(
+        month=month, methodology=methodology, version=__version__,
+        coefficients_fingerprint=coefficients.fingerprint(), totals=totals,
+        by_service=g("service"), by_region=g("region"), by_account=g("account"),
+        by_usage_class=g("usage_class"), by_day=g("day"),
+        top_resources=g("resource_id", "service", limit=15), coverage=coverage(con),
+        notes=notes)
+
+
+def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
+    notes = []
+    if methodology == "ccf":
+        notes.append("Methodology 'ccf' reproduces Cloud Carbon Footprint (embodied divided by "
+                     "vCPUs twice, S3 replication 6) except its S3 *ByteHrs unit bug, which "
+                     "ccf_py fixes. Energy never includes CCF's 'embodied kWh'.")
+    else:
+        notes.append("Methodology 'default': CCF's coefficients with its documented quirks "
+                     "fixed (embodied kept separate and not divided by vCPUs twice, S3 "
+                     "replication 3, S3 GB-Mo units, Fargate memory as memory).")
+    fb = con.execute("SELECT list(DISTINCT region) FROM usage_estimates "
+                     "WHERE fallback_region AND estimate_path IN ('direct','fallback')"
+                     ).fetchone()[0] or []
+    if fb:
+        notes.append("Regions without a grid factor used the AWS average: "
+                     + ", ".join(str(r) if r else "(none)" for r in sorted(fb, key=str)) + ".")
+    unk = con.execute("SELECT list(DISTINCT instance_type ORDER BY instance_type) FROM "
+                      "usage_estimates WHERE estimate_path = 'fallback' AND instance_type "
+                      "IS NOT NULL").fetchone()[0] or []
+    if unk:
+        notes.append("Instance types without CPU data used AWS average watts: "
+                     + ", ".join(unk[:20]) + ".")
+    return tuple(notes)

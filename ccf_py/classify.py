@@ -1,0 +1,343 @@
+"""Classify distinct AWS usage keys into a usage class and per-unit quantities.
+
+Billing files have millions of rows but only hundreds of distinct
+``(service, usage_type, pricing_unit, line_item_type, vcpu, instance_type)`` keys. Each key is
+classified here, once, in plain Python (string rules are easy to read and test), and the result
+is joined back to every row in SQL, where the energy formulas (``queries/macros/energy.sql``)
+run vectorised. This module holds no energy formula: it only converts a usage amount into the
+physical quantities the formulas take (vCPU-hours, GPU-hours, GB-hours, TB-hours, GB) and says
+which rule decided it.
+
+Two methodologies share the rules: ``ccf`` reproduces Cloud Carbon Footprint (commit b7a049c7)
+including its quirks, ``default`` fixes the documented ones (see README, "Methodology").
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import asdict, dataclass, fields
+
+from ccf_py.coefficients import Coefficients, InstanceType
+
+USAGE_LINE_ITEM_TYPES = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")
+HOUR_UNITS = ("Hrs", "Hours", "hours", "vCPU-Hours", "DPU-Hour", "ACU-Hr")
+STORAGE_MONTH_UNITS = ("GB-Mo", "GB-Month", "GB-Mp", "GB-month")
+SECOND_UNITS = ("seconds", "Second", "Lambda-GB-Second")
+NETWORK_UNITS = ("GB", "GigaBytes")
+# Split-cost-allocation rows repeat EC2 usage already billed on the instance: counting them
+# again would double the footprint. Support is billed as a share of spend ("Dollar").
+NOT_ENERGY_USAGE = ("ECS-EC2-GB-Hours", "ECS-EC2-vCPU-Hours", "EMR-EKS-EC2-GBHours",
+                    "EMR-EKS-EC2-vCPUHours", "Dollar")
+
+
+@dataclass(frozen=True)
+class UsageKey:
+    service: str
+    usage_type: str
+    pricing_unit: str
+    line_item_type: str
+    vcpu: float | None = None
+    instance_type: str | None = None
+
+
+@dataclass(frozen=True)
+class KeyClass:
+    """How every row of one usage key is estimated. Quantities are per 1 unit of usage amount."""
+
+    usage_class: str
+    rule_id: str
+    estimate_path: str            # direct | fallback | from_cost | none | non_usage
+    instance_type: str | None = None
+    vcpu_hours_per_unit: float = 0.0
+    cpu_min_w: float = 0.0
+    cpu_max_w: float = 0.0
+    gpu_hours_per_unit: float = 0.0
+    gpu_min_w: float = 0.0
+    gpu_max_w: float = 0.0
+    memory_gb_hours_per_unit: float = 0.0
+    storage_tb_hours_per_unit: float = 0.0
+    storage_per_gb_month: bool = False     # TB-h depend on the days in the usage month
+    storage_wh_per_tb_hour: float = 0.0
+    network_gb_per_unit: float = 0.0
+    replication_factor: float = 1.0
+    embodied_te_kg: float = 0.0            # SCI TE: embodied kg CO2e of the whole host
+    embodied_time_per_unit: float = 0.0    # SCI TiR: reserved hours per unit of usage amount
+    embodied_rr_vcpus: float = 0.0         # SCI RR: vCPUs reserved
+    embodied_totr_vcpus: float = 0.0       # SCI TotR: vCPUs of the host
+    ratio_unit: str = ""                   # unit whose kWh-per-cost ratio estimates unknown rows
+    note: str = ""
+
+
+KEY_CLASS_COLUMNS = tuple(f.name for f in fields(KeyClass))
+
+
+def _contains_any(values: tuple[str, ...], text: str) -> str | None:
+    return next((v for v in values if v in text), None)
+
+
+def _ends_with_any(values: tuple[str, ...], text: str) -> str | None:
+    return next((v for v in values if text.endswith(v)), None)
+
+
+class Classifier:
+    """Rules for AWS CUR usage keys, parameterised by methodology and coefficients."""
+
+    def __init__(self, coef: Coefficients, methodology: str) -> None:
+        self.coef = coef
+        self.ccf = methodology == "ccf"
+        self.c = coef.constants
+        self.lists = coef.lists
+
+    # ---- entry point -------------------------------------------------------------------
+    def classify(self, key: UsageKey) -> KeyClass:
+        if key.line_item_type not in USAGE_LINE_ITEM_TYPES:
+            return KeyClass("non_usage", f"line_item_type:{key.line_item_type or 'empty'}",
+                            "non_usage")
+        ut, unit = key.usage_type or "", key.pricing_unit or ""
+        hit = _contains_any(NOT_ENERGY_USAGE, ut)
+        if hit:
+            return KeyClass("non_usage", f"not_energy_usage:{hit}", "non_usage")
+        unsupported = _contains_any(self.lists["unsupported_usage_types"], ut)
+        if unsupported:  # HostBoxUsage: dedicated hosts
+            return self._unknown(key, "compute", f"ccf_unsupported:{unsupported}",
+                                 none=self.ccf)
+        unknown = _contains_any(self.lists["unknown_usage_types"], ut)
+        if unknown:
+            return self._unknown(key, self._class_of_unit(unit), f"unknown_usage_type:{unknown}")
+        if unit not in self.lists["known_usage_units"]:
+            return self._unknown(key, "unknown", f"unknown_unit:{unit or 'empty'}")
+        if key.usage_type and "Fargate-GB-Hours" in ut:
+            return self._fargate_memory(key)
+        if key.service == "AmazonRedshift" and unit == "seconds":
+            return self._unknown(key, "compute", "redshift_seconds")
+        if unit in HOUR_UNITS:
+            return self._compute(key)
+        if unit in STORAGE_MONTH_UNITS or unit == "GB-Hours":
+            return self._storage(key)
+        if unit in SECOND_UNITS:
+            return self._lambda(key)
+        if unit in NETWORK_UNITS:
+            return self._network(key)
+        return self._unknown(key, "unknown", f"unhandled_unit:{unit}")
+
+    # ---- helpers -----------------------------------------------------------------------
+    @staticmethod
+    def _class_of_unit(unit: str) -> str:
+        if unit in HOUR_UNITS or unit in SECOND_UNITS:
+            return "compute"
+        if unit in STORAGE_MONTH_UNITS or unit == "GB-Hours":
+            return "storage"
+        if unit in NETWORK_UNITS:
+            return "network"
+        return "unknown"
+
+    def _unknown(self, key: UsageKey, usage_class: str, rule: str, none: bool = False,
+                 **extra: object) -> KeyClass:
+        """Estimated from kWh-per-cost ratios of known rows (CCF's unknown method)."""
+        unit = key.pricing_unit or ""
+        path = "none" if none else "from_cost"
+        return KeyClass(usage_class, rule, path, ratio_unit=unit, **extra)  # type: ignore[arg-type]
+
+    def _replication(self, key: UsageKey) -> float:
+        for service, contains, _prio, rf_ccf, rf_default in self.coef.replication:
+            if service == key.service and contains in (key.usage_type or ""):
+                return rf_ccf if self.ccf else rf_default
+        return 1.0
+
+    def _watts(self, archs: tuple[str, ...]) -> tuple[float, float, bool]:
+        """Mean min/max W per vCPU over the type's architectures (median with Sandy/Ivy
+        Bridge, as CCF's getWattsByAverageOrMedian); AWS average when none is known."""
+        known = [self.coef.cpu[a] for a in archs if a in self.coef.cpu and a != "*"]
+        if not known:
+            lo, hi, _ = self.coef.cpu["*"]
+            return lo, hi, True
+        agg = (statistics.median if any(a in ("Sandy Bridge", "Ivy Bridge") for a in archs)
+               else statistics.fmean)
+        return agg(k[0] for k in known), agg(k[1] for k in known), False
+
+    # ---- instance-type parsing (CCF CostAndUsageReportsRow semantics) -------------------
+    @staticmethod
+    def ccf_instance_type(usage_type: str) -> str:
+        ut = usage_type + "arge" if usage_type.endswith("xl") else usage_type
+        for prefix in ("db", "cache", "Kafka"):
+            if prefix in ut:
+                return ut.split(prefix + ".")[-1]
+        return ut.split(":")[-1]
+
+    def _instance_type(self, key: UsageKey) -> str:
+        if not self.ccf and key.instance_type:
+            return re.sub(r"^(db|cache|dax|ml|mq)\.", "", key.instance_type)
+        return self.ccf_instance_type(key.usage_type or "")
+
+    def _burstable(self, key: UsageKey, itype: str) -> InstanceType | None:
+        inst = self.coef.instances.get(itype)
+        if inst and inst.burstable_baseline_pct and itype in (key.usage_type or itype):
+            return inst
+        return None
+
+    # ---- compute -----------------------------------------------------------------------
+    def _vcpu_per_hour(self, key: UsageKey, itype: str) -> tuple[float | None, str]:
+        ut = key.usage_type or ""
+        if key.service == "AWSGlue":
+            return self.c["glue_vcpus_per_dpu"], "glue_dpu"
+        if key.service == "AmazonSimpleDB":
+            return 1.0, "simpledb"
+        if "Aurora:ServerlessUsage" in ut:
+            return 1 / self.c["aurora_serverless_acu_per_vcpu"], "aurora_serverless_acu"
+        if "Fargate-vCPU-Hours" in ut or "CPUCredits" in ut:
+            return 1.0, "vcpu_hours"
+        inst = self.coef.instances.get(itype)
+        burst = self._burstable(key, itype)
+        if burst and burst.vcpus:
+            util = self.c["cpu_utilization_pct"]
+            return burst.vcpus * burst.burstable_baseline_pct / util, "burstable_baseline"
+        if key.vcpu:
+            return key.vcpu, "cur_product_vcpu"
+        if inst and inst.vcpus:
+            return inst.vcpus, "instance_table_vcpu"
+        return None, "no_vcpu"
+
+    def _compute(self, key: UsageKey) -> KeyClass:
+        itype = self._instance_type(key)
+        vcpu, how = self._vcpu_per_hour(key, itype)
+        if vcpu is None:
+            if self.ccf:  # CCF logs "Could not estimate compute usage" and returns 0 kWh
+                return KeyClass("compute", "compute:no_vcpu", "none", instance_type=itype,
+                                ratio_unit=key.pricing_unit)
+            return self._unknown(key, "compute", "compute:no_vcpu", instance_type=itype)
+        inst = self.coef.instances.get(itype)
+        lo, hi, fallback = self._watts(inst.cpu_architectures if inst else ())
+        rf = self._replication(key)
+        gpu_h, gpu_lo, gpu_hi = 0.0, 0.0, 0.0
+        if inst and inst.gpu_count and inst.gpu_model in self.coef.gpu:
+            gpu_h = inst.gpu_count
+            gpu_lo, gpu_hi = self.coef.gpu[inst.gpu_model]
+        note = (f"instance type {itype!r} has no CPU architecture in coefficients: AWS average "
+                "watts used" if fallback else "")
+        return KeyClass(
+            "compute", f"compute:{how}", "fallback" if fallback else "direct",
+            instance_type=itype, vcpu_hours_per_unit=vcpu, cpu_min_w=lo, cpu_max_w=hi,
+            gpu_hours_per_unit=gpu_h, gpu_min_w=gpu_lo, gpu_max_w=gpu_hi,
+            memory_gb_hours_per_unit=self._extra_memory_gb(key, itype),
+            replication_factor=rf, ratio_unit=key.pricing_unit, note=note,
+            **self._embodied(itype))
+
+    def _extra_memory_gb(self, key: UsageKey, itype: str) -> float:
+        """GB of memory beyond what the SPECpower reference server has, per instance-hour
+        (CCF MemoryEstimator; burstable types excluded)."""
+        inst = self.coef.instances.get(itype)
+        if not inst or not inst.memory_gb or not inst.family_largest_memory_gb:
+            return 0.0
+        if self._burstable(key, itype) or (inst.burstable_baseline_pct and not self.ccf):
+            return 0.0
+        per_chip = [self.coef.cpu[a][2] for a in inst.cpu_architectures
+                    if a in self.coef.cpu and a != "*"]
+        gb_per_chip = statistics.fmean(per_chip) if per_chip else self.coef.cpu["*"][2]
+        largest_vcpu = inst.family_largest_vcpus or 0.0
+        chips = 2 if inst.family in ("m5zn", "z1d") else max(
+            1, -(-largest_vcpu // self.c["vcpus_per_physical_chip"]))
+        delta = inst.family_largest_memory_gb / chips - (gb_per_chip or 0.0)
+        if delta <= 0:
+            return 0.0
+        return delta * inst.memory_gb / inst.family_largest_memory_gb
+
+    def _embodied(self, itype: str) -> dict[str, float]:
+        """Inputs of SCI's M = TE x (TiR / EL) x (RR / TotR) per unit of usage (hours).
+
+        CCF sets TiR = hours / instance vCPUs (quirk Q2, issue #1379), so its embodied is a
+        factor vCPU lower; ``ccf`` keeps that, ``default`` uses the hours. CCF's TotR for
+        burstable types is the t-family's largest size (8 vCPU), which is not a host (Q11);
+        ``default`` uses at least a 96-vCPU host.
+        """
+        parts = itype.split(".")
+        inst = self.coef.instances.get(f"{parts[-2]}.{parts[-1]}") if len(parts) >= 2 else None
+        if not inst or not inst.embodied_kg or not inst.vcpus or not inst.family_largest_vcpus:
+            return {}
+        host = inst.family_largest_vcpus
+        if inst.burstable_baseline_pct and not self.ccf:
+            host = max(host, self.c["vcpus_per_physical_chip"])
+        return {"embodied_te_kg": inst.embodied_kg,
+                "embodied_time_per_unit": 1 / inst.vcpus if self.ccf else 1.0,
+                "embodied_rr_vcpus": inst.vcpus, "embodied_totr_vcpus": host}
+
+    def _lambda(self, key: UsageKey) -> KeyClass:
+        lo, hi, _ = self._watts(())
+        if self.ccf:  # CCF: seconds / 3600 as vCPU-hours, whatever the memory size
+            vcpu = 1 / 3600
+        else:         # 1,769 MB of configured memory buys one vCPU (AWS Lambda docs)
+            per_gb = 1 / self.c["lambda_gb_per_vcpu"] if "GB-Second" in key.pricing_unit else 1
+            vcpu = per_gb / 3600
+        return KeyClass("compute", "compute:lambda_seconds", "fallback",
+                        instance_type=None, vcpu_hours_per_unit=vcpu, cpu_min_w=lo,
+                        cpu_max_w=hi, replication_factor=self._replication(key),
+                        ratio_unit=key.pricing_unit,
+                        note="serverless: AWS average watts per vCPU")
+
+    def _fargate_memory(self, key: UsageKey) -> KeyClass:
+        if self.ccf:  # quirk Q14: CCF costs Fargate memory GB-hours as SSD storage
+            return KeyClass("storage", "storage:fargate_gb_hours_as_ssd", "direct",
+                            storage_tb_hours_per_unit=1 / 1000,
+                            storage_wh_per_tb_hour=self.c["ssd_wh_per_tb_hour"],
+                            replication_factor=self._replication(key), ratio_unit="GB-Hours")
+        return KeyClass("memory", "memory:fargate_gb_hours", "direct",
+                        memory_gb_hours_per_unit=1.0, replication_factor=1.0,
+                        ratio_unit="GB-Hours")
+
+    # ---- storage -----------------------------------------------------------------------
+    def _medium(self, key: UsageKey) -> tuple[str | None, str]:
+        ut = key.usage_type or ""
+        hit = _ends_with_any(self.lists["ssd_usage_types"], ut)
+        if hit:
+            return "ssd", hit
+        if _ends_with_any(self.lists["ssd_services"], key.service or "") and "Backup" not in ut:
+            return "ssd", f"service:{key.service}"
+        hit = _ends_with_any(self.lists["hdd_usage_types"], ut)
+        if hit:
+            return "hdd", hit
+        return None, ""
+
+    def _storage(self, key: UsageKey) -> KeyClass:
+        medium, hit = self._medium(key)
+        if medium is None:
+            rule = "storage:unknown_medium"
+            if self.ccf:  # CCF warns and gives no estimate
+                return KeyClass("storage", rule, "none", ratio_unit=key.pricing_unit)
+            return self._unknown(key, "storage", rule)
+        wh = self.c[f"{medium}_wh_per_tb_hour"]
+        rf = self._replication(key)
+        common = dict(storage_wh_per_tb_hour=wh, replication_factor=rf,
+                      ratio_unit=key.pricing_unit)
+        if key.pricing_unit == "GB-Hours":
+            return KeyClass("storage", f"storage:{medium}:{hit}", "direct",
+                            storage_tb_hours_per_unit=1 / 1000, **common)  # type: ignore[arg-type]
+        # CUR *ByteHrs rows are priced in GB-Mo; CCF divides them by 2^40 as if they were
+        # byte-hours (issue #1029, quirk Q3). Both methodologies use the GB-Mo amount.
+        return KeyClass("storage", f"storage:{medium}:{hit}", "direct",
+                        storage_per_gb_month=True, **common)  # type: ignore[arg-type]
+
+    # ---- network -----------------------------------------------------------------------
+    def _network(self, key: UsageKey) -> KeyClass:
+        ut = key.usage_type or ""
+        hit = _ends_with_any(self.lists["networking_usage_types"], ut)
+        cloudfront = key.service == "AmazonCloudFront"
+        if hit and not (cloudfront and self.ccf):
+            return KeyClass("network", f"network:{hit}", "direct", network_gb_per_unit=1.0,
+                            ratio_unit=key.pricing_unit)
+        if self.ccf:  # CCF: CloudFront and non-egress transfer give no estimate (Q12)
+            return KeyClass("network", "network:not_counted_by_ccf", "none",
+                            ratio_unit=key.pricing_unit)
+        if "Bytes" in ut:  # any other metered transfer (in, inter-AZ, ...) still moves data
+            return KeyClass("network", "network:bytes", "direct", network_gb_per_unit=1.0,
+                            ratio_unit=key.pricing_unit)
+        return self._unknown(key, "network", "network:not_transfer")
+
+
+def classify_keys(keys: list[UsageKey], coef: Coefficients, methodology: str
+                  ) -> list[tuple[UsageKey, KeyClass]]:
+    clf = Classifier(coef, methodology)
+    return [(k, clf.classify(k)) for k in keys]
+
+
+def key_class_record(key: UsageKey, kc: KeyClass) -> dict:
+    return {**asdict(key), **asdict(kc)}

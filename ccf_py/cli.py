@@ -1,0 +1,153 @@
+"""``ccf-py``: a thin click layer over :mod:`ccf_py.api`.
+
+Each command parses options, calls one API function and renders. Library errors become one
+line on stderr and exit code 1; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ccf_py import __version__, api
+from ccf_py.errors import CcfError
+from ccf_py.model import METHODOLOGIES, REPORT_KEYS
+
+FORMATS = ("table", "csv", "json", "md", "html")
+
+
+class Context:
+    def __init__(self, db: str | None, debug: bool) -> None:
+        self.db = db
+        self.debug = debug
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def run(ctx: Context, fn, *args, **kwargs):  # noqa: ANN001, ANN201 - generic dispatcher
+    """Call ``fn``; turn any failure into one line on stderr (traceback with --debug)."""
+    try:
+        return fn(*args, **kwargs)
+    except CcfError as exc:
+        if ctx.debug:
+            raise
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        raise click.ClickException("interrupted; the database is unchanged") from None
+    except Exception as exc:  # unexpected: still one line unless --debug
+        if ctx.debug:
+            raise
+        text = str(exc).strip().splitlines()
+        raise click.ClickException(f"{type(exc).__name__}: {text[0] if text else ''} "
+                                   "(rerun with --debug for details)") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
+              help="DuckDB file (default: $CCF_PY_DB or ./ccf.duckdb).")
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.version_option(__version__, prog_name="ccf-py")
+@click.pass_context
+def main(ctx: click.Context, db: str | None, debug: bool) -> None:
+    """Cloud billing -> energy (kWh) and CO2e, with Cloud Carbon Footprint's methodology.
+
+    \b
+    Example:
+        ccf-py ingest aws-cur ./cur/ s3://my-bucket/cur/report/
+        ccf-py report --by service,region --month 2026-10
+        ccf-py demo
+    """
+    ctx.obj = Context(db, debug)
+
+
+@main.group()
+def ingest() -> None:
+    """Load billing data into the database."""
+
+
+@ingest.command("aws-cur")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--endpoint-url", default=None,
+              help="S3-compatible endpoint for s3:// sources (or $CCF_PY_S3_ENDPOINT_URL).")
+@click.pass_obj
+def ingest_aws_cur(obj: Context, sources: tuple[str, ...], endpoint_url: str | None) -> None:
+    """Load AWS Cost and Usage Reports (legacy CSV/CSV.gz/Parquet, Athena, CUR 2.0).
+
+    SOURCES are files, folders, globs or s3://bucket/prefix URIs. Loading a billing period
+    again replaces it; a failed load leaves the database unchanged.
+
+    \b
+    Example:
+        ccf-py ingest aws-cur 'cur/**/*.csv.gz'
+        ccf-py --db finops.duckdb ingest aws-cur s3://billing/cur/myreport/
+    """
+    def do() -> api.IngestResult:
+        with api.open_db(obj.db) as db:
+            return api.ingest_aws_cur(db, list(sources), endpoint_url=endpoint_url,
+                                      progress=_progress)
+
+    res = run(obj, do)
+    click.echo(f"loaded {res.rows} rows from {res.files} file(s), billing period(s) "
+               f"{', '.join(res.billing_periods) or '-'}; replaced {res.replaced_rows} earlier "
+               f"rows; unblended cost {res.cost_total:,.2f}")
+
+
+@main.command()
+@click.option("--methodology", type=click.Choice(METHODOLOGIES), default="default",
+              show_default=True, help="'ccf' reproduces Cloud Carbon Footprint's numbers.")
+@click.option("--by", "by", default="service", show_default=True,
+              help=f"Comma list of: {', '.join(REPORT_KEYS)}, tag:KEY.")
+@click.option("--month", default=None, help="Billing period YYYY-MM (default: all).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+              show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file instead of stdout.")
+@click.pass_obj
+def report(obj: Context, methodology: str, by: str, month: str | None, fmt: str,
+           out: str | None) -> None:
+    """Cost, energy and CO2e (operational, embodied, total) grouped by KEYS.
+
+    \b
+    Example:
+        ccf-py report --by service,usage_class --month 2026-10
+        ccf-py report --by tag:team --format csv --out team.csv
+    """
+    from ccf_py.report.render import render_table
+
+    def do() -> str:
+        with api.open_db(obj.db, read_only=True) as db:
+            return render_table(api.report(db, methodology=methodology, by=by, month=month),
+                                fmt)
+
+    text = run(obj, do)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@main.command()
+@click.option("--out-dir", type=click.Path(file_okay=False), default="ccf-demo-report",
+              show_default=True, help="Folder for the demo database and reports.")
+@click.option("--methodology", type=click.Choice(METHODOLOGIES), default="default",
+              show_default=True)
+@click.pass_obj
+def demo(obj: Context, out_dir: str, methodology: str) -> None:
+    """Ingest a bundled month of AWS billing into a fresh database and write its report.
+
+    Writes OUT_DIR/demo.duckdb, OUT_DIR/report.md and OUT_DIR/report.html.
+    """
+    from ccf_py.demo import run_demo
+
+    paths = run(obj, run_demo, Path(out_dir), methodology=methodology, progress=_progress)
+    for p in paths:
+        click.echo(str(p))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

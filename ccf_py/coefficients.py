@@ -1,0 +1,172 @@
+"""Coefficient tables: the one accessor for ``coefficients/*.csv``.
+
+Every table has an explicit schema (no type sniffing), a key that must be unique and a
+non-empty ``source`` on every row. ``load_tables`` puts them into DuckDB as ``coef_<stem>``;
+``load`` returns them as Python lookups for the usage-key classifier. ``fingerprint`` hashes
+the bytes so every report can say which coefficients produced it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from ccf_py.errors import CoefficientError
+from ccf_py.resources import data_dir
+
+# table stem -> (ordered {column: DuckDB type}, key columns)
+SCHEMAS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
+    "aws_instance_types": ({
+        "instance_type": "VARCHAR", "family": "VARCHAR", "size": "VARCHAR",
+        "vcpus": "DOUBLE", "memory_gb": "DOUBLE", "embodied_kg": "DOUBLE",
+        "cpu_architectures": "VARCHAR", "gpu_count": "DOUBLE", "gpu_model": "VARCHAR",
+        "burstable_baseline_pct": "DOUBLE", "family_largest_vcpus": "DOUBLE",
+        "family_largest_memory_gb": "DOUBLE", "source": "VARCHAR"}, ("instance_type",)),
+    "cpu_power": ({
+        "provider": "VARCHAR", "architecture": "VARCHAR", "min_w_per_vcpu": "DOUBLE",
+        "max_w_per_vcpu": "DOUBLE", "memory_gb_per_chip": "DOUBLE", "source": "VARCHAR"},
+        ("provider", "architecture")),
+    "gpu_power": ({
+        "gpu_model": "VARCHAR", "min_w": "DOUBLE", "max_w": "DOUBLE", "source": "VARCHAR"},
+        ("gpu_model",)),
+    "grid_intensity": ({
+        "provider": "VARCHAR", "region": "VARCHAR", "gco2e_per_kwh": "DOUBLE",
+        "year": "INTEGER", "source": "VARCHAR"}, ("provider", "region")),
+    "pue": ({
+        "provider": "VARCHAR", "region": "VARCHAR", "pue": "DOUBLE", "source": "VARCHAR"},
+        ("provider", "region")),
+    "constants": ({
+        "provider": "VARCHAR", "key": "VARCHAR", "value": "DOUBLE", "unit": "VARCHAR",
+        "source": "VARCHAR"}, ("provider", "key")),
+    "replication_factors": ({
+        "provider": "VARCHAR", "service": "VARCHAR", "usage_type_contains": "VARCHAR",
+        "priority": "INTEGER", "replication_factor_ccf": "DOUBLE",
+        "replication_factor_default": "DOUBLE", "source": "VARCHAR"},
+        ("provider", "service", "usage_type_contains")),
+    "aws_usage_lists": ({
+        "list": "VARCHAR", "value": "VARCHAR", "source": "VARCHAR"}, ("list", "value")),
+}
+
+
+def table_path(stem: str) -> Path:
+    return data_dir("coefficients") / f"{stem}.csv"
+
+
+def _rows(stem: str) -> Iterator[dict[str, str]]:
+    columns, _ = SCHEMAS[stem]
+    path = table_path(stem)
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames != list(columns):
+            raise CoefficientError(f"{path}: columns {reader.fieldnames} != expected "
+                                   f"{list(columns)}")
+        yield from reader
+
+
+def validate(stem: str) -> list[dict[str, str]]:
+    """Read one table, checking types, a non-empty source and unique keys."""
+    columns, key = SCHEMAS[stem]
+    seen: set[tuple[str, ...]] = set()
+    rows = []
+    for line, row in enumerate(_rows(stem), start=2):
+        where = f"{table_path(stem)}, row {line}"
+        if not row["source"].strip():
+            raise CoefficientError(f"{where}: empty source")
+        k = tuple(row[c] for c in key)
+        if k in seen:
+            raise CoefficientError(f"{where}: duplicate key {k}")
+        seen.add(k)
+        for col, typ in columns.items():
+            if typ in ("DOUBLE", "INTEGER") and row[col] != "":
+                try:
+                    float(row[col])
+                except ValueError:
+                    raise CoefficientError(f"{where}, column {col!r}: not a number: "
+                                           f"{row[col]!r}") from None
+        rows.append(row)
+    return rows
+
+
+def load_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create (or replace) ``coef_<stem>`` tables from the CSVs, with explicit types."""
+    for stem, (columns, _) in SCHEMAS.items():
+        validate(stem)
+        cols = "{" + ", ".join(f"'{c}': '{t}'" for c, t in columns.items()) + "}"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE coef_{stem} AS SELECT * FROM "
+                    f"read_csv(?, header=true, columns={cols}, auto_detect=false)",
+                    [str(table_path(stem))])
+
+
+def fingerprint() -> str:
+    """sha256 over all coefficient files (name + bytes), first 12 hex digits."""
+    h = hashlib.sha256()
+    for stem in sorted(SCHEMAS):
+        h.update(stem.encode())
+        h.update(table_path(stem).read_bytes())
+    return h.hexdigest()[:12]
+
+
+def _f(text: str) -> float | None:
+    return float(text) if text != "" else None
+
+
+@dataclass(frozen=True)
+class InstanceType:
+    instance_type: str
+    family: str
+    vcpus: float | None
+    memory_gb: float | None
+    embodied_kg: float | None
+    cpu_architectures: tuple[str, ...]
+    gpu_count: float | None
+    gpu_model: str | None
+    burstable_baseline_pct: float | None
+    family_largest_vcpus: float | None
+    family_largest_memory_gb: float | None
+
+
+@dataclass(frozen=True)
+class Coefficients:
+    """Python view of the tables the usage-key classifier needs."""
+
+    instances: dict[str, InstanceType]
+    cpu: dict[str, tuple[float, float, float | None]]   # arch -> (min W, max W, GB/chip)
+    gpu: dict[str, tuple[float, float]]                  # model -> (min W, max W)
+    constants: dict[str, float]                          # aws constants by key
+    lists: dict[str, tuple[str, ...]]                    # aws usage-type lists
+    replication: tuple[tuple[str, str, int, float, float], ...]
+
+
+@cache
+def load() -> Coefficients:
+    instances = {}
+    for r in validate("aws_instance_types"):
+        instances[r["instance_type"]] = InstanceType(
+            r["instance_type"], r["family"], _f(r["vcpus"]), _f(r["memory_gb"]),
+            _f(r["embodied_kg"]),
+            tuple(a for a in r["cpu_architectures"].split("|") if a),
+            _f(r["gpu_count"]), r["gpu_model"] or None, _f(r["burstable_baseline_pct"]),
+            _f(r["family_largest_vcpus"]), _f(r["family_largest_memory_gb"]))
+    cpu = {r["architecture"]: (float(r["min_w_per_vcpu"]), float(r["max_w_per_vcpu"]),
+                               _f(r["memory_gb_per_chip"]))
+           for r in validate("cpu_power") if r["provider"] == "aws"}
+    gpu = {r["gpu_model"]: (float(r["min_w"]), float(r["max_w"])) for r in validate("gpu_power")}
+    constants = {r["key"]: float(r["value"]) for r in validate("constants")
+                 if r["provider"] == "aws"}
+    lists: dict[str, list[str]] = {}
+    for r in validate("aws_usage_lists"):
+        lists.setdefault(r["list"], []).append(r["value"])
+    replication = tuple(
+        (r["service"], r["usage_type_contains"], int(r["priority"]),
+         float(r["replication_factor_ccf"]), float(r["replication_factor_default"]))
+        for r in sorted(validate("replication_factors"),
+                        key=lambda r: (r["service"], int(r["priority"])))
+        if r["provider"] == "aws")
+    return Coefficients(instances, cpu, gpu, constants,
+                        {k: tuple(v) for k, v in lists.items()}, replication)

@@ -1,0 +1,235 @@
+"""Load AWS Cost and Usage Reports into ``raw_aws_cur``.
+
+Three dialects arrive in the wild and all map to one canonical table:
+
+* legacy CUR CSV / CSV.gz: ``lineItem/UsageType``, ``product/instanceType``, ``resourceTags/user:team``
+* legacy CUR Parquet / Athena tables: ``line_item_usage_type``, ``resource_tags_user_team``
+* CUR 2.0 (Data Exports) Parquet: the same snake names plus ``product`` and ``resource_tags`` MAPs
+
+A column name is reduced to its snake form (``lineItem/UsageType`` -> ``line_item_usage_type``) and
+looked up in :data:`COLUMNS`; each file is mapped on its own, so months with added or missing
+columns load side by side (schema drift). A load is one transaction: rows of the new files go in,
+then rows of the same (payer account, billing period) from earlier loads go out, so reloading a
+month or loading a restated month replaces it, and a failure leaves the database untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+from ccf_py.errors import InputError, MissingColumnError
+from ccf_py.ingest.sources import Source
+
+RAW_TABLE_DDL = """
+CREATE TABLE IF NOT EXISTS raw_aws_cur (
+    billing_period DATE NOT NULL, usage_start TIMESTAMP, usage_end TIMESTAMP,
+    payer_account_id VARCHAR, account_id VARCHAR, line_item_type VARCHAR, service VARCHAR,
+    usage_type VARCHAR, operation VARCHAR, region VARCHAR, pricing_unit VARCHAR,
+    usage_amount DOUBLE, unblended_cost DOUBLE, blended_cost DOUBLE,
+    public_on_demand_cost DOUBLE, vcpu DOUBLE, instance_type VARCHAR, resource_id VARCHAR,
+    tags MAP(VARCHAR, VARCHAR), source_file VARCHAR, load_id BIGINT);
+CREATE TABLE IF NOT EXISTS ingest_log (
+    load_id BIGINT, loaded_at TIMESTAMP, source VARCHAR, files INTEGER, rows BIGINT,
+    billing_periods VARCHAR, replaced_rows BIGINT);
+"""
+
+# canonical column -> (snake source names in order of preference, DuckDB type, required)
+COLUMNS: dict[str, tuple[tuple[str, ...], str, bool]] = {
+    "usage_start": (("line_item_usage_start_date",), "TIMESTAMP", True),
+    "usage_end": (("line_item_usage_end_date",), "TIMESTAMP", False),
+    "payer_account_id": (("bill_payer_account_id",), "VARCHAR", False),
+    "account_id": (("line_item_usage_account_id",), "VARCHAR", False),
+    "line_item_type": (("line_item_line_item_type",), "VARCHAR", True),
+    "service": (("line_item_product_code", "product_servicecode"), "VARCHAR", True),
+    "usage_type": (("line_item_usage_type", "product_usagetype"), "VARCHAR", True),
+    "operation": (("line_item_operation",), "VARCHAR", False),
+    "region": (("product_region_code", "product_region"), "VARCHAR", False),
+    "pricing_unit": (("pricing_unit",), "VARCHAR", False),
+    "usage_amount": (("line_item_usage_amount",), "DOUBLE", True),
+    "unblended_cost": (("line_item_unblended_cost",), "DOUBLE", True),
+    "blended_cost": (("line_item_blended_cost",), "DOUBLE", False),
+    "public_on_demand_cost": (("pricing_public_on_demand_cost",), "DOUBLE", False),
+    "vcpu": (("product_vcpu",), "DOUBLE", False),
+    "instance_type": (("product_instance_type",), "VARCHAR", False),
+    "resource_id": (("line_item_resource_id",), "VARCHAR", False),
+}
+BILLING_PERIOD_SOURCES = ("bill_billing_period_start_date", "billing_period")
+# CUR 2.0 keeps most product attributes in the ``product`` MAP.
+PRODUCT_MAP_KEYS = {"region": "region", "vcpu": "vcpu", "instance_type": "instance_type"}
+
+
+def snake(name: str) -> str:
+    """``lineItem/UsageType`` -> ``line_item_usage_type`` (Athena's rule for CUR columns)."""
+    parts = re.split(r"[/:]", name)
+    return "_".join(re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", p).lower() for p in parts)
+
+
+def tag_key(name: str) -> str | None:
+    """Tag name from a tag column, or None: ``resourceTags/user:team`` -> ``team``."""
+    if name.startswith("resourceTags/"):
+        key = name.split("/", 1)[1]
+        return key[5:] if key.startswith("user:") else key
+    if name.startswith("resource_tags_user_"):
+        return name[len("resource_tags_user_"):]
+    return None
+
+
+def qident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qstr(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    load_id: int
+    files: int
+    rows: int
+    replaced_rows: int
+    billing_periods: tuple[str, ...]
+    cost_total: float
+
+
+def _is_parquet(name: str) -> bool:
+    return ".parquet" in name.lower()
+
+
+def _describe(con: duckdb.DuckDBPyConnection, src: Source) -> list[tuple[str, str]]:
+    reader = "read_parquet(?)" if _is_parquet(src.path.name) else "read_csv(?, header=true)"
+    try:
+        rows = con.execute(f"DESCRIBE SELECT * FROM {reader}", [str(src.path)]).fetchall()
+    except duckdb.Error as exc:
+        raise InputError(src.name, f"not a readable CUR file: {first_line(exc)}") from None
+    return [(r[0], r[1]) for r in rows]
+
+
+def first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _select_sql(src: Source, columns: list[tuple[str, str]], load_id: int) -> tuple[str, str]:
+    """Build ``(reader, select-list)`` for one file from its own header."""
+    by_snake: dict[str, str] = {}
+    for name, _typ in columns:
+        by_snake.setdefault(snake(name), name)
+    types = dict(columns)
+    exprs, csv_types = [], {}
+    missing = []
+    has_product_map = "product" in by_snake and "MAP" in types.get(by_snake["product"], "")
+    for canon, (sources, typ, required) in COLUMNS.items():
+        found = [by_snake[s] for s in sources if s in by_snake]
+        parts = [f"CAST({qident(f)} AS {typ})" for f in found]
+        csv_types.update({f: typ for f in found})
+        if canon in PRODUCT_MAP_KEYS and has_product_map:
+            parts.append(f"TRY_CAST(product[{qstr(PRODUCT_MAP_KEYS[canon])}] AS {typ})")
+        if parts:
+            expr = parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+            exprs.append(f"{expr} AS {canon}")
+        elif required:
+            missing.append(sources[0])
+        else:
+            exprs.append(f"CAST(NULL AS {typ}) AS {canon}")
+    if missing:
+        raise MissingColumnError(src.name, "missing required CUR column(s) "
+                                 + ", ".join(missing) + " (expected legacy CUR, Athena or "
+                                 "CUR 2.0 column names)")
+    period = _billing_period_expr(by_snake, types, csv_types)
+    tag_cols = [(n, tag_key(n)) for n, _ in columns if tag_key(n)]
+    for n, _ in tag_cols:
+        csv_types[n] = "VARCHAR"
+    if tag_cols:
+        entries = ", ".join(f"{{'key': {qstr(k)}, 'value': {qident(n)}}}" for n, k in tag_cols)
+        tags = (f"map_from_entries(list_filter([{entries}], "
+                "e -> e.value IS NOT NULL AND e.value <> ''))")
+    elif "resource_tags" in by_snake and "MAP" in types.get(by_snake["resource_tags"], ""):
+        tags = ("map_from_entries(list_transform(map_entries(resource_tags), e -> "
+                "{'key': regexp_replace(e.key, '^user_', ''), 'value': e.value}))")
+    else:
+        tags = "MAP {}::MAP(VARCHAR, VARCHAR)"
+    exprs = [period] + exprs + [f"{tags} AS tags", f"{qstr(src.name)} AS source_file",
+                                f"{load_id}::BIGINT AS load_id"]
+    if _is_parquet(src.path.name):
+        reader = f"read_parquet({qstr(str(src.path))})"
+    else:
+        spec = ", ".join(f"{qstr(k)}: {qstr(v)}" for k, v in csv_types.items())
+        reader = f"read_csv({qstr(str(src.path))}, header=true, types={{{spec}}})"
+    return reader, ",\n    ".join(exprs)
+
+
+def _billing_period_expr(by_snake: dict[str, str], types: dict[str, str],
+                         csv_types: dict[str, str]) -> str:
+    if BILLING_PERIOD_SOURCES[0] in by_snake:
+        col = by_snake[BILLING_PERIOD_SOURCES[0]]
+        csv_types[col] = "TIMESTAMP"
+        return f"CAST(date_trunc('month', CAST({qident(col)} AS TIMESTAMP)) AS DATE) AS billing_period"
+    if BILLING_PERIOD_SOURCES[1] in by_snake:  # CUR 2.0: 'YYYY-MM'
+        col = by_snake[BILLING_PERIOD_SOURCES[1]]
+        return f"CAST(strptime({qident(col)} || '-01', '%Y-%m-%d') AS DATE) AS billing_period"
+    start = by_snake["line_item_usage_start_date"]
+    return f"CAST(date_trunc('month', CAST({qident(start)} AS TIMESTAMP)) AS DATE) AS billing_period"
+
+
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_CSV_COLUMN = re.compile(r'converting column "([^"]+)"')
+
+
+def _input_error(src: Source, exc: duckdb.Error) -> InputError:
+    text = str(exc)
+    line = _CSV_LINE.search(text)
+    col = _CSV_COLUMN.search(text)
+    msg = next((ln.strip() for ln in text.splitlines()
+                if "Could not convert" in ln or "Error" in ln), first_line(exc))
+    msg = re.sub(r'^Error when converting column "[^"]+"\.\s*', "", msg)
+    return InputError(src.name, msg, row=int(line.group(1)) if line else None,
+                      column=col.group(1) if col else None)
+
+
+def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: str = "",
+           progress: Callable[[str], None] | None = None) -> IngestResult:
+    """Load ``sources`` in one transaction; replace earlier rows of the same billing periods."""
+    con.execute(RAW_TABLE_DDL)
+    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM ingest_log").fetchone()[0]
+    plans = [(src, _select_sql(src, _describe(con, src), load_id)) for src in sources]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for i, (src, (reader, select)) in enumerate(plans, start=1):
+            if progress:
+                progress(f"[{i}/{len(plans)}] loading {src.name}")
+            try:
+                con.execute(f"INSERT INTO raw_aws_cur BY NAME SELECT {select} FROM {reader}")
+            except duckdb.Error as exc:
+                raise _input_error(src, exc) from None
+        result = _replace_periods(con, load_id, len(plans), label)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, files: int,
+                     label: str) -> IngestResult:
+    rows, cost = con.execute(
+        "SELECT count(*), coalesce(sum(unblended_cost), 0) FROM raw_aws_cur WHERE load_id = ?",
+        [load_id]).fetchone()
+    periods = tuple(str(p[0])[:7] for p in con.execute(
+        "SELECT DISTINCT billing_period FROM raw_aws_cur WHERE load_id = ? ORDER BY 1",
+        [load_id]).fetchall())
+    replaced = con.execute(
+        """DELETE FROM raw_aws_cur WHERE load_id <> $id AND EXISTS (
+               SELECT 1 FROM (SELECT DISTINCT payer_account_id, billing_period FROM raw_aws_cur
+                              WHERE load_id = $id) n
+               WHERE n.billing_period = raw_aws_cur.billing_period
+                 AND n.payer_account_id IS NOT DISTINCT FROM raw_aws_cur.payer_account_id)""",
+        {"id": load_id}).fetchone()[0]
+    con.execute("INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [load_id, datetime.now(UTC).replace(tzinfo=None), label, files, rows,
+                 ",".join(periods), replaced])
+    return IngestResult(load_id, files, rows, replaced, periods, float(cost))

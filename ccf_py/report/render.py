@@ -1,0 +1,304 @@
+"""Render a :class:`~ccf_py.model.ReportTable` as a terminal table, CSV, JSON, Markdown or HTML.
+
+Pure text: rows in, a string out. CSV and JSON are for machines (full precision, raw column names);
+``table``, ``md`` and ``html`` are for people (rounded numbers, a total row, readable headers).
+The Markdown and HTML building blocks here (:func:`md_table`, :func:`html_table`,
+:func:`html_page`) are reused by :mod:`ccf_py.report.monthly`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from html import escape
+
+from ccf_py.errors import ConfigError
+from ccf_py.model import METRIC_COLUMNS, ReportTable
+from ccf_py.report import svg
+
+FORMATS: tuple[str, ...] = ("table", "csv", "json", "md", "html")
+NO_DATA = "No data: the report has no rows."
+TOP_N_CHART = 15
+
+COLUMN_LABELS = {
+    "cost": "Cost",
+    "energy_kwh": "Energy (kWh)",
+    "co2e_operational_kg": "Operational CO\u2082e (kg)",
+    "co2e_embodied_kg": "Embodied CO\u2082e (kg)",
+    "co2e_total_kg": "Total CO\u2082e (kg)",
+    "usage_class": "Usage class",
+    "usage_type": "Usage type",
+    "instance_type": "Instance type",
+    "resource_id": "Resource ID",
+}
+
+# An extra computed column: (header, cell(metrics) -> text). ``metrics`` maps METRIC_COLUMNS to
+# floats, for a data row and for the total row alike.
+Extra = tuple[str, Callable[[Mapping[str, float]], str]]
+
+
+def render_table(table: ReportTable, fmt: str) -> str:
+    """Render ``table`` in ``fmt`` (one of :data:`FORMATS`); raise ConfigError for another."""
+    renderers: dict[str, Callable[[ReportTable], str]] = {
+        "table": render_text, "csv": render_csv, "json": render_json,
+        "md": md_table, "html": render_html,
+    }
+    if fmt not in renderers:
+        raise ConfigError(f"unknown format {fmt!r}; valid formats: {', '.join(FORMATS)}")
+    return renderers[fmt](table)
+
+
+# --- cell formatting -------------------------------------------------------------------------
+
+def column_label(column: str) -> str:
+    if column in COLUMN_LABELS:
+        return COLUMN_LABELS[column]
+    if column.startswith("tag:"):
+        return f"Tag: {column[4:]}"
+    return column.replace("_", " ").capitalize()
+
+
+def format_metric(column: str, value: float | None) -> str:
+    """Cost with 2 decimals, physical quantities with 3 (tiny ones in scientific notation)."""
+    if value is None:
+        return ""
+    v = float(value)
+    if column == "cost":
+        return f"{v:,.2f}"
+    if v == 0 or abs(v) >= 0.001 or not math.isfinite(v):
+        return f"{v:,.3f}"
+    return f"{v:.2e}"
+
+
+def key_text(value: object) -> str:
+    return "(none)" if value is None else str(value)
+
+
+def metrics_of(table: ReportTable, row: Sequence) -> dict[str, float]:
+    n = len(table.keys)
+    return {m: float(row[n + i] or 0) for i, m in enumerate(METRIC_COLUMNS)}
+
+
+def row_label(table: ReportTable, row: Sequence) -> str:
+    return " / ".join(key_text(v) for v in row[: len(table.keys)]) or "(all)"
+
+
+def _key_columns(table: ReportTable) -> tuple[str, ...]:
+    """Key columns for display; a key-less table gets one blank column to hold 'Total'."""
+    return table.keys or ("",)
+
+
+def _key_cells(table: ReportTable, row: Sequence) -> list[str]:
+    return [key_text(v) for v in row[: len(table.keys)]] or [""]
+
+
+def _display_rows(table: ReportTable, extra: Sequence[Extra] = (),
+                  total_label: str = "TOTAL") -> list[list[str]]:
+    """Formatted cells: one list per data row, then the total row."""
+    out = []
+    for row in table.rows:
+        m = metrics_of(table, row)
+        out.append(_key_cells(table, row)
+                   + [format_metric(c, row[len(table.keys) + i])
+                      for i, c in enumerate(METRIC_COLUMNS)]
+                   + [cell(m) for _, cell in extra])
+    totals = table.totals()
+    keys = [total_label] + [""] * (len(_key_columns(table)) - 1)
+    out.append(keys + [format_metric(c, totals[c]) for c in METRIC_COLUMNS]
+               + [cell(totals) for _, cell in extra])
+    return out
+
+
+# --- machine formats ---------------------------------------------------------------------------
+
+def _json_value(value: object) -> object:
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    try:
+        return _json_value(float(value))  # Decimal and other numbers
+    except (TypeError, ValueError):
+        return str(value)                 # dates and anything else
+
+
+def render_json(table: ReportTable) -> str:
+    rows = [{c: _json_value(v) for c, v in zip(table.columns, row, strict=True)}
+            for row in table.rows]
+    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+
+
+def _csv_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):  # bool included
+        return str(value)
+    try:
+        return repr(float(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def render_csv(table: ReportTable) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow([_csv_value(v) for v in row])
+    return buf.getvalue()
+
+
+# --- terminal table ----------------------------------------------------------------------------
+
+def render_text(table: ReportTable) -> str:
+    """Aligned columns for a terminal: keys left, numbers right, a rule and a TOTAL line."""
+    header = list(_key_columns(table)) + list(METRIC_COLUMNS)
+    nkeys = len(_key_columns(table))
+    if not table.rows:
+        return "  ".join(header) + "\n" + NO_DATA + "\n"
+    body = _display_rows(table)
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) if i < nkeys else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    lines = [line(header), rule, *(line(r) for r in body[:-1]), rule, line(body[-1])]
+    return "\n".join(lines) + "\n"
+
+
+# --- Markdown ----------------------------------------------------------------------------------
+
+def md_escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
+            .replace(">", "&gt;").replace("\r", " ").replace("\n", " "))
+
+
+def md_table(table: ReportTable, extra: Sequence[Extra] = (), total_label: str = "TOTAL") -> str:
+    """A GitHub Markdown table: header, one line per row, a bold total line."""
+    if not table.rows:
+        return f"_{NO_DATA}_\n"
+    keys = _key_columns(table)
+    header = [column_label(k) for k in keys] + [column_label(c) for c in METRIC_COLUMNS]
+    header += [h for h, _ in extra]
+    align = ["---"] * len(keys) + ["---:"] * (len(header) - len(keys))
+    body = _display_rows(table, extra, total_label)
+    body[-1] = [f"**{c}**" if c else "" for c in body[-1]]
+    lines = [header, align, *body]
+    return "\n".join("| " + " | ".join(md_escape(c) if c not in ("---", "---:") else c
+                                       for c in cells) + " |" for cells in lines) + "\n"
+
+
+# --- HTML --------------------------------------------------------------------------------------
+
+PAGE_CSS = """
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f4f6f5; color: #1d2320;
+  font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
+main { max-width: 1120px; margin: 0 auto; padding: 24px 28px 40px; background: #fff; }
+h1 { font-size: 1.8rem; margin: 0 0 4px; }
+h2 { font-size: 1.25rem; margin: 34px 0 10px; padding-bottom: 4px;
+  border-bottom: 2px solid #e3e8e5; }
+.subtitle { color: #55605a; margin: 0 0 18px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 12px; }
+.card { border: 1px solid #dfe5e2; border-radius: 8px; padding: 12px 14px; background: #fafcfb; }
+.card .label { color: #55605a; font-size: .85rem; }
+.card .value { font-size: 1.45rem; font-weight: 650; font-variant-numeric: tabular-nums; }
+.card .unit { color: #55605a; font-size: .85rem; margin-left: 3px; }
+.card.main { border-color: #2a7f62; background: #eef7f3; }
+figure { margin: 8px 0 14px; }
+figcaption { color: #55605a; font-size: .85rem; }
+svg.chart { display: block; max-width: 100%; height: auto;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; font-size: .9rem; margin: 6px 0 10px; }
+caption { text-align: left; font-weight: 600; padding: 4px 0; color: #333; }
+th, td { padding: 5px 8px; border-bottom: 1px solid #e6eae8; vertical-align: top; }
+thead th { background: #eef2f0; text-align: left; font-weight: 600; }
+tbody tr:nth-child(even) { background: #f9fbfa; }
+tfoot th, tfoot td { font-weight: 700; border-top: 2px solid #b9c4bf; border-bottom: none; }
+th[scope=row] { text-align: left; font-weight: 500; }
+td.num { white-space: nowrap; }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
+thead th.num { text-align: right; }
+.key { white-space: nowrap; }
+.key.wrap { white-space: normal; overflow-wrap: anywhere; min-width: 12em; max-width: 420px; }
+.muted, footer { color: #55605a; font-size: .85rem; }
+footer { margin-top: 36px; border-top: 1px solid #e3e8e5; padding-top: 10px; }
+code { font-size: .9em; background: #f0f2f1; padding: 0 3px; border-radius: 3px; }
+details summary { cursor: pointer; color: #2a5d8a; margin: 6px 0; }
+@media print { body { background: #fff; } main { padding: 0; } h2 { break-after: avoid; } }
+"""
+
+
+def html_page(title: str, body: str) -> str:
+    """A complete, self-contained HTML document (inline CSS, no scripts, no external assets)."""
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{escape(title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n"
+            f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n")
+
+
+def _key_class(text: str) -> str:
+    """Short keys (regions, accounts, days) never wrap; long ones (ARNs) may break anywhere."""
+    return "key wrap" if len(text) > 32 else "key"
+
+
+def html_table(table: ReportTable, caption: str = "", extra: Sequence[Extra] = (),
+               total_label: str = "Total") -> str:
+    """An accessible HTML table (``th scope``), numbers right-aligned, total row in ``tfoot``."""
+    if not table.rows:
+        return f'<p class="muted">{escape(NO_DATA)}</p>'
+    keys = _key_columns(table)
+    nkeys = len(keys)
+    head = "".join(f'<th scope="col">{escape(column_label(k))}</th>' for k in keys)
+    head += "".join(f'<th scope="col" class="num">{escape(h)}</th>'
+                    for h in [column_label(c) for c in METRIC_COLUMNS] + [h for h, _ in extra])
+    body = _display_rows(table, extra, total_label)
+    rows = []
+    for cells in body[:-1]:
+        k = [f'<th scope="row" class="{_key_class(cells[0])}">{escape(cells[0])}</th>']
+        k += [f'<td class="{_key_class(c)}">{escape(c)}</td>' for c in cells[1:nkeys]]
+        rows.append("<tr>" + "".join(k) + "".join(
+            f'<td class="num">{escape(c)}</td>' for c in cells[nkeys:]) + "</tr>")
+    total = body[-1]
+    foot = (f'<tr><th scope="row" colspan="{nkeys}">{escape(total[0])}</th>'
+            + "".join(f'<td class="num">{escape(c)}</td>' for c in total[nkeys:]) + "</tr>")
+    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    return (f'<div class="scroll"><table>{cap}<thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody><tfoot>{foot}</tfoot></table></div>')
+
+
+def co2e_chart(table: ReportTable, title: str, top: int = TOP_N_CHART) -> str:
+    """Stacked operational/embodied CO2e bars for the ``top`` rows by total CO2e."""
+    ranked = sorted(table.rows, key=lambda r: -metrics_of(table, r)["co2e_total_kg"])[:top]
+    ms = [metrics_of(table, r) for r in ranked]
+    # label bars with the keys that tell them apart (e.g. the resource ID, not its one service)
+    varying = [i for i in range(len(table.keys)) if len({r[i] for r in ranked}) > 1] or [0]
+    labels = [" / ".join(key_text(r[i]) for i in varying) if table.keys else "(all)"
+              for r in ranked]
+    return svg.stacked_bar_chart(
+        labels,
+        [("Operational", [m["co2e_operational_kg"] for m in ms]),
+         ("Embodied", [m["co2e_embodied_kg"] for m in ms])],
+        title=title, unit="kg CO\u2082e")
+
+
+def render_html(table: ReportTable) -> str:
+    by = ", ".join(column_label(k) for k in table.keys) or "all usage"
+    month = f" \u2014 {table.month}" if table.month else ""
+    title = f"Carbon footprint by {by}{month}"
+    chart_title = f"CO\u2082e (kg) by {by}, operational vs embodied, top {TOP_N_CHART}"
+    body = (f"<h1>{escape(title)}</h1>\n"
+            f'<p class="subtitle">Methodology: <code>{escape(table.methodology)}</code> \u00b7 '
+            f"{len(table.rows):,} rows \u00b7 generated by ccf_py</p>\n"
+            f"<figure>{co2e_chart(table, chart_title)}</figure>\n"
+            f"{html_table(table, caption=f'Emissions, energy and cost by {by}')}")
+    return html_page(title, body)

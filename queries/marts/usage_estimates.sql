@@ -1,0 +1,136 @@
+-- One row per billed CUR line with its energy and emissions.
+-- Inputs: raw_aws_cur (ingest), usage_key_class (classify.py, one row per distinct usage key),
+--         coef_pue, coef_grid_intensity, coef_constants (coefficients/*.csv).
+-- Parameters: $methodology ('default' | 'ccf'), $month (DATE of a billing period, or NULL = all).
+-- Formulas come from queries/macros/energy.sql only.
+WITH k AS (
+    SELECT key, value FROM coef_constants WHERE provider = 'aws'
+),
+c AS (
+    SELECT
+        max(value) FILTER (key = 'cpu_utilization_pct')    AS utilization_pct,
+        max(value) FILTER (key = 'memory_kwh_per_gb_hour') AS memory_kwh_per_gb_hour,
+        max(value) FILTER (key = 'network_kwh_per_gb')     AS network_kwh_per_gb,
+        max(value) FILTER (key = 'server_lifespan_hours')  AS lifespan_hours
+    FROM k
+),
+region_factors AS (
+    -- unknown regions fall back to the provider's '*' row, and say so
+    SELECT r.region,
+           coalesce(p.pue, pd.pue) AS pue,
+           coalesce(g.gco2e_per_kwh, gd.gco2e_per_kwh) AS gco2e_per_kwh,
+           g.gco2e_per_kwh IS NULL AS fallback_region
+    FROM (SELECT DISTINCT region FROM raw_aws_cur) r
+    LEFT JOIN coef_pue p ON p.provider = 'aws' AND p.region = r.region
+    LEFT JOIN coef_pue pd ON pd.provider = 'aws' AND pd.region = '*'
+    LEFT JOIN coef_grid_intensity g ON g.provider = 'aws' AND g.region = r.region
+    LEFT JOIN coef_grid_intensity gd ON gd.provider = 'aws' AND gd.region = '*'
+),
+lines AS (
+    SELECT u.billing_period, u.usage_start, u.account_id, u.region, u.service, u.usage_type,
+           u.line_item_type, u.pricing_unit, u.usage_amount, u.unblended_cost,
+           u.resource_id, u.tags,
+           -- CCF sums blended cost; the default basis ignores discounts (on-demand price)
+           CASE WHEN $methodology = 'ccf' THEN coalesce(u.blended_cost, u.unblended_cost)
+                ELSE coalesce(u.public_on_demand_cost, u.unblended_cost) END AS ratio_cost,
+           kc.usage_class, kc.rule_id, kc.estimate_path, kc.instance_type, kc.ratio_unit,
+           kc.replication_factor, rf.pue, rf.gco2e_per_kwh, rf.fallback_region,
+           u.usage_amount * kc.vcpu_hours_per_unit AS vcpu_hours,
+           u.usage_amount * kc.gpu_hours_per_unit AS gpu_hours,
+           u.usage_amount * kc.memory_gb_hours_per_unit AS memory_gb_hours,
+           CASE WHEN kc.storage_per_gb_month
+                THEN ccf_gb_months_to_tb_hours(u.usage_amount, u.usage_start)
+                ELSE u.usage_amount * kc.storage_tb_hours_per_unit END AS storage_tb_hours,
+           u.usage_amount * kc.network_gb_per_unit AS network_gb,
+           kc.cpu_min_w, kc.cpu_max_w, kc.gpu_min_w, kc.gpu_max_w, kc.storage_wh_per_tb_hour,
+           kc.embodied_te_kg, kc.embodied_time_per_unit * u.usage_amount AS embodied_hours,
+           kc.embodied_rr_vcpus, kc.embodied_totr_vcpus
+    FROM raw_aws_cur u
+    JOIN usage_key_class kc
+      ON  kc.service IS NOT DISTINCT FROM u.service
+      AND kc.usage_type IS NOT DISTINCT FROM u.usage_type
+      AND kc.pricing_unit IS NOT DISTINCT FROM u.pricing_unit
+      AND kc.line_item_type IS NOT DISTINCT FROM u.line_item_type
+      AND kc.vcpu IS NOT DISTINCT FROM u.vcpu
+      AND kc.cur_instance_type IS NOT DISTINCT FROM u.instance_type
+    JOIN region_factors rf ON rf.region IS NOT DISTINCT FROM u.region
+    WHERE $month IS NULL OR u.billing_period = $month
+),
+direct AS (
+    SELECT l.*,
+           CASE WHEN l.estimate_path IN ('direct', 'fallback') THEN
+               ( (ccf_compute_kwh(l.vcpu_hours, l.cpu_min_w, l.cpu_max_w, c.utilization_pct)
+                  + ccf_compute_kwh(l.gpu_hours, l.gpu_min_w, l.gpu_max_w, c.utilization_pct)
+                  + ccf_memory_kwh(l.memory_gb_hours, c.memory_kwh_per_gb_hour)
+                  + ccf_storage_kwh(l.storage_tb_hours, l.storage_wh_per_tb_hour))
+                 * l.replication_factor
+                 + ccf_network_kwh(l.network_gb, c.network_kwh_per_gb) ) * l.pue
+           ELSE 0 END AS direct_kwh,
+           CASE WHEN l.estimate_path IN ('direct', 'fallback') THEN
+               ccf_embodied_kg(l.embodied_te_kg, l.embodied_hours, c.lifespan_hours,
+                               l.embodied_rr_vcpus, l.embodied_totr_vcpus)
+           ELSE 0 END AS embodied_kg
+    FROM lines l, c
+),
+known AS (
+    -- kWh per unit of cost learned from rows estimated directly (CCF UnknownEstimator).
+    -- ccf counts CCF's "embodied kWh" in, as CCF does (quirk Q1).
+    SELECT billing_period, service, ratio_unit,
+           sum(direct_kwh + CASE WHEN $methodology = 'ccf'
+                                 THEN ccf_embodied_as_kwh(embodied_kg, gco2e_per_kwh)
+                                 ELSE 0 END) AS kwh,
+           sum(ratio_cost) AS cost
+    FROM direct WHERE estimate_path IN ('direct', 'fallback')
+    GROUP BY ALL
+),
+ratio_service_unit AS (
+    SELECT billing_period, service, ratio_unit, kwh / cost AS kwh_per_cost
+    FROM known WHERE cost > 0
+),
+ratio_unit AS (
+    SELECT billing_period, ratio_unit, sum(kwh) / sum(cost) AS kwh_per_cost
+    FROM known GROUP BY ALL HAVING sum(cost) > 0
+),
+ratio_all AS (
+    SELECT billing_period, sum(kwh) / sum(cost) AS kwh_per_cost
+    FROM known GROUP BY ALL HAVING sum(cost) > 0
+),
+estimated AS (
+    SELECT d.*,
+           CASE WHEN d.estimate_path <> 'from_cost' THEN NULL
+                -- CCF: the per-unit total ratio only (its service match never fires, Q8);
+                -- a unit never seen among known rows gives 0 kWh.
+                WHEN $methodology = 'ccf' THEN coalesce(ru.kwh_per_cost, 0)
+                ELSE coalesce(rs.kwh_per_cost, ru.kwh_per_cost, ra.kwh_per_cost, 0) END
+               AS kwh_per_cost,
+           CASE WHEN d.estimate_path <> 'from_cost' THEN NULL
+                WHEN $methodology = 'ccf' THEN 'unit'
+                WHEN rs.kwh_per_cost IS NOT NULL THEN 'service_unit'
+                WHEN ru.kwh_per_cost IS NOT NULL THEN 'unit'
+                WHEN ra.kwh_per_cost IS NOT NULL THEN 'all_usage'
+                ELSE 'no_known_rows' END AS ratio_basis
+    FROM direct d
+    LEFT JOIN ratio_service_unit rs
+      ON rs.billing_period = d.billing_period AND rs.service IS NOT DISTINCT FROM d.service
+     AND rs.ratio_unit IS NOT DISTINCT FROM d.ratio_unit
+    LEFT JOIN ratio_unit ru
+      ON ru.billing_period = d.billing_period AND ru.ratio_unit IS NOT DISTINCT FROM d.ratio_unit
+    LEFT JOIN ratio_all ra ON ra.billing_period = d.billing_period
+),
+final AS (
+    SELECT *,
+           CASE WHEN estimate_path = 'from_cost' THEN kwh_per_cost * ratio_cost
+                ELSE direct_kwh END AS energy_kwh
+    FROM estimated
+)
+SELECT 'aws' AS provider, billing_period, usage_start, account_id, region, service, usage_type,
+       line_item_type, pricing_unit, usage_amount, unblended_cost AS cost, resource_id, tags,
+       usage_class, rule_id, estimate_path, ratio_basis, instance_type, fallback_region,
+       vcpu_hours, gpu_hours, memory_gb_hours, storage_tb_hours, network_gb,
+       pue, replication_factor, gco2e_per_kwh,
+       energy_kwh,
+       ccf_operational_kg(energy_kwh, gco2e_per_kwh) AS co2e_operational_kg,
+       embodied_kg AS co2e_embodied_kg,
+       ccf_operational_kg(energy_kwh, gco2e_per_kwh) + embodied_kg AS co2e_total_kg,
+       energy_kwh + ccf_embodied_as_kwh(embodied_kg, gco2e_per_kwh) AS ccf_kwh_incl_embodied
+FROM final

@@ -1,0 +1,115 @@
+"""The ccf-py command line, run as a real subprocess (exit codes, stderr, files)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import write_cur
+
+FIX = Path(__file__).parent / "fixtures"
+
+
+def ccf(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ccf_py.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, env={**os.environ, **(env or {})},
+                          timeout=120)
+
+
+@pytest.fixture
+def loaded(tmp_path):
+    r = ccf("--db", "x.duckdb", "ingest", "aws-cur", str(FIX / "aws_cur_legacy_sample.csv.gz"),
+            cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "loaded 1281 rows" in r.stdout
+    return tmp_path
+
+
+def test_help_on_every_command(tmp_path):
+    for args in ([], ["ingest"], ["ingest", "aws-cur"], ["report"], ["demo"]):
+        r = ccf(*args, "--help", cwd=tmp_path)
+        assert r.returncode == 0 and "Usage:" in r.stdout, args
+
+
+def test_report_csv_columns_and_totals(loaded):
+    r = ccf("--db", "x.duckdb", "report", "--by", "service,region", "--format", "csv",
+            cwd=loaded)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert list(rows[0]) == ["service", "region", "cost", "energy_kwh", "co2e_operational_kg",
+                             "co2e_embodied_kg", "co2e_total_kg"]
+    for row in rows:
+        total = float(row["co2e_operational_kg"]) + float(row["co2e_embodied_kg"])
+        assert float(row["co2e_total_kg"]) == pytest.approx(total)
+    assert round(sum(float(x["cost"]) for x in rows), 2) == 1.68
+
+
+def test_report_json_to_file_and_env_db(loaded):
+    r = ccf("report", "--by", "usage_class", "--format", "json", "--out", "o.json",
+            "--methodology", "ccf", cwd=loaded, env={"CCF_PY_DB": "x.duckdb"})
+    assert r.returncode == 0, r.stderr
+    data = json.loads((loaded / "o.json").read_text())
+    assert {d["usage_class"] for d in data} >= {"storage", "network", "non_usage"}
+
+
+def test_default_db_file_in_cwd(tmp_path):
+    f = write_cur(tmp_path / "a.csv", [{"start": "2026-10-01T00:00:00Z", "service": "AmazonEC2",
+                                        "usage_type": "BoxUsage:m5.large", "unit": "Hrs",
+                                        "amount": "1", "cost": "0.096"}])
+    env = {k: v for k, v in os.environ.items() if k != "CCF_PY_DB"}
+    r = subprocess.run([sys.executable, "-m", "ccf_py.cli", "ingest", "aws-cur", str(f)],
+                       cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "ccf.duckdb").exists()
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["report", "--by", "colour"], "unknown key"),
+    (["report", "--month", "2023/11"], "expected YYYY-MM"),
+    (["ingest", "aws-cur", "nope/*.csv"], "nope/*.csv"),
+])
+def test_errors_are_one_line_without_traceback(loaded, args, needle):
+    r = ccf("--db", "x.duckdb", *args, cwd=loaded)
+    assert r.returncode != 0
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and needle in lines[0], r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_file_is_one_line_and_debug_shows_traceback(loaded):
+    bad = write_cur(loaded / "bad.csv", [{"start": "2026-10-01T00:00:00Z", "service": "AmazonEC2",
+                                         "usage_type": "BoxUsage:m5.large", "unit": "Hrs",
+                                         "amount": "1", "cost": "ten"}])
+    before = (loaded / "x.duckdb").read_bytes()
+    r = ccf("--db", "x.duckdb", "ingest", "aws-cur", str(bad), cwd=loaded)
+    assert r.returncode == 1
+    err = [ln for ln in r.stderr.splitlines() if ln.startswith("Error")]
+    assert len(err) == 1 and "bad.csv, line 2, column 'lineItem/UnblendedCost'" in err[0]
+    assert "Traceback" not in r.stderr
+    r2 = ccf("--db", "x.duckdb", "report", "--format", "csv", cwd=loaded)
+    assert round(sum(float(x["cost"]) for x in csv.DictReader(io.StringIO(r2.stdout))), 2) == 1.68
+    r3 = ccf("--db", "x.duckdb", "--debug", "ingest", "aws-cur", str(bad), cwd=loaded)
+    assert r3.returncode != 0 and "Traceback" in r3.stderr
+    assert len(before) > 0
+
+
+def test_tag_grouping(tmp_path):
+    header = ["lineItem/UsageStartDate", "lineItem/LineItemType", "lineItem/ProductCode",
+              "lineItem/UsageType", "pricing/unit", "lineItem/UsageAmount",
+              "lineItem/UnblendedCost", "product/region", "resourceTags/user:team"]
+    rows = [{"start": "2026-10-01T00:00:00Z", "service": "AmazonEC2",
+             "usage_type": "BoxUsage:m5.large", "unit": "Hrs", "amount": "1", "cost": "0.1",
+             "region": "us-east-1", "resourceTags/user:team": t} for t in ("a", "b", "b", "")]
+    f = write_cur(tmp_path / "t.csv", rows, header)
+    assert ccf("--db", "t.duckdb", "ingest", "aws-cur", str(f), cwd=tmp_path).returncode == 0
+    r = ccf("--db", "t.duckdb", "report", "--by", "tag:team", "--format", "json", cwd=tmp_path)
+    data = {d["tag:team"]: d for d in json.loads(r.stdout)}
+    assert set(data) == {"a", "b", ""}
+    assert data["b"]["energy_kwh"] == pytest.approx(2 * data["a"]["energy_kwh"])

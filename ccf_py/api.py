@@ -37,7 +37,7 @@ from ccf_py.model import (
 __all__ = ["Database", "IngestResult", "ingest_aws_cur", "monthly_report", "open_db",
            "parse_by", "parse_month", "report"]
 
-# report key -> SQL expression over usage_estimates (fixed identifiers, never user text)
+# report key -> SQL expression over fct_usage_estimates (fixed identifiers, never user text)
 KEY_SQL = {
     "provider": "provider",
     "account": "coalesce(account_id, '')",
@@ -126,7 +126,7 @@ def _grouped(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...], methodology:
         "".join(f", k{i}" for i in range(len(keys))))
     if "day" in keys or "month" in keys:
         order = "ORDER BY " + ", ".join(f"k{i}" for i in range(len(keys)))
-    sql = (f"SELECT {', '.join(select + metrics)} FROM usage_estimates {group} {order}"
+    sql = (f"SELECT {', '.join(select + metrics)} FROM fct_usage_estimates {group} {order}"
            + (f" LIMIT {int(limit)}" if limit else ""))
     rows = con.execute(sql, params).fetchall()
     if not keys and rows and rows[0][0] is None:
@@ -144,12 +144,12 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
 
 
 def coverage(con: duckdb.DuckDBPyConnection) -> tuple[CoverageRow, ...]:
-    """Share of rows and cost by estimation path (needs ``usage_estimates``)."""
+    """Share of rows and cost by estimation path (needs ``fct_usage_estimates``)."""
     rows = con.execute(
         """SELECT CASE WHEN fallback_region AND estimate_path IN ('direct', 'fallback')
                        THEN estimate_path || '+region_fallback' ELSE estimate_path END,
                   count(*), sum(cost), sum(co2e_total_kg)
-           FROM usage_estimates GROUP BY 1 ORDER BY 3 DESC""").fetchall()
+           FROM fct_usage_estimates GROUP BY 1 ORDER BY 3 DESC""").fetchall()
     return tuple(CoverageRow(p, int(n), float(c or 0), float(k or 0)) for p, n, c, k in rows)
 
 
@@ -169,7 +169,7 @@ def monthly_report(db: Database, *, month: str | None = None,
     month = month or months[-1]
     if month not in months:
         raise ConfigError(f"--month {month}: not loaded (loaded: {', '.join(months)})")
-    create_estimates(db.con, methodology, parse_month(month))
+    create_estimates(db.con, methodology, parse_month(month), materialize=True)
     con = db.con
 
     def g(*keys: str, limit: int | None = None) -> ReportTable:
@@ -196,14 +196,14 @@ def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
         notes.append("Methodology 'default': CCF's coefficients with its documented quirks "
                      "fixed (embodied kept separate and not divided by vCPUs twice, S3 "
                      "replication 3, S3 GB-Mo units, Fargate memory as memory).")
-    fb = con.execute("SELECT list(DISTINCT region) FROM usage_estimates "
+    fb = con.execute("SELECT list(DISTINCT region) FROM fct_usage_estimates "
                      "WHERE fallback_region AND estimate_path IN ('direct','fallback')"
                      ).fetchone()[0] or []
     if fb:
         notes.append("Regions without a grid factor used the AWS average: "
                      + ", ".join(str(r) if r else "(none)" for r in sorted(fb, key=str)) + ".")
     unk = con.execute("SELECT list(DISTINCT instance_type ORDER BY instance_type) FROM "
-                      "usage_estimates WHERE estimate_path = 'fallback' AND instance_type "
+                      "fct_usage_estimates WHERE estimate_path = 'fallback' AND instance_type "
                       "IS NOT NULL").fetchone()[0] or []
     if unk:
         notes.append("Instance types without CPU data used AWS average watts: "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -58,7 +59,7 @@ def table_path(stem: str) -> Path:
     return data_dir("coefficients") / f"{stem}.csv"
 
 
-def _rows(stem: str) -> Iterator[dict[str, str]]:
+def _rows(stem: str) -> Iterator[tuple[int, dict[str, str]]]:
     columns, _ = SCHEMAS[stem]
     path = table_path(stem)
     with path.open(newline="", encoding="utf-8") as fh:
@@ -66,7 +67,8 @@ def _rows(stem: str) -> Iterator[dict[str, str]]:
         if reader.fieldnames != list(columns):
             raise CoefficientError(f"{path}: columns {reader.fieldnames} != expected "
                                    f"{list(columns)}")
-        yield from reader
+        for row in reader:  # line_num counts physical lines, blank ones included
+            yield reader.line_num, row
 
 
 def validate(stem: str) -> list[dict[str, str]]:
@@ -74,8 +76,10 @@ def validate(stem: str) -> list[dict[str, str]]:
     columns, key = SCHEMAS[stem]
     seen: set[tuple[str, ...]] = set()
     rows = []
-    for line, row in enumerate(_rows(stem), start=2):
-        where = f"{table_path(stem)}, row {line}"
+    for line, row in _rows(stem):
+        where = f"{table_path(stem)}, line {line}"
+        if None in row or None in row.values():
+            raise CoefficientError(f"{where}: expected {len(columns)} cells")
         if not row["source"].strip():
             raise CoefficientError(f"{where}: empty source")
         k = tuple(row[c] for c in key)
@@ -84,13 +88,20 @@ def validate(stem: str) -> list[dict[str, str]]:
         seen.add(k)
         for col, typ in columns.items():
             if typ in ("DOUBLE", "INTEGER") and row[col] != "":
-                try:
-                    float(row[col])
-                except ValueError:
-                    raise CoefficientError(f"{where}, column {col!r}: not a number: "
-                                           f"{row[col]!r}") from None
+                _check_number(row[col], typ, f"{where}, column {col!r}")
         rows.append(row)
     return rows
+
+
+def _check_number(text: str, typ: str, where: str) -> None:
+    try:
+        value = float(text)
+    except ValueError:
+        raise CoefficientError(f"{where}: not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise CoefficientError(f"{where}: not a finite number: {text!r}")
+    if typ == "INTEGER" and not value.is_integer():
+        raise CoefficientError(f"{where}: not an integer: {text!r}")
 
 
 def load_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -1639,16 +1639,102 @@ def _sql_list(values: Sequence[str | float | int]) -> str:
     return "[" + ", ".join(parts) + "]"
 
 
+def _sql_value(value: str | float | bool | None) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return _sql_str(value)
+    return repr(float(value))
+
+
+def _synthetic_static_columns(
+    templates: Sequence[_Template],
+) -> dict[str, list[str | float | bool | None]]:
+    """Per-template values of every column that depends on the template only.
+
+    The last two entries are the non-usage templates (Tax, Credit).
+    """
+    cols: dict[str, list[str | float | bool | None]] = {}
+
+    def put(name: str, values: Sequence[str | float | bool | None]) -> None:
+        cols[name] = [*values]
+
+    n_usage = len(templates)
+    put("lineItem/LineItemType", ["Usage"] * n_usage + ["Tax", "Credit"])
+    put("lineItem/UsageType", [t.usage_type for t in templates] + [None, None])
+    put("lineItem/Operation", [t.operation for t in templates] + [None, None])
+    put("product/usagetype", cols["lineItem/UsageType"])
+    put("product/operation", cols["lineItem/Operation"])
+    put("lineItem/UnblendedRate", [t.rate for t in templates] + [None, None])
+    put("lineItem/BlendedRate", cols["lineItem/UnblendedRate"])
+    put("pricing/publicOnDemandRate", cols["lineItem/UnblendedRate"])
+    put(
+        "lineItem/NormalizationFactor",
+        [
+            _NORMALIZATION_FACTOR.get(t.instance_type.split(".")[-1])
+            if t.kind == "i" and t.instance_type
+            else None
+            for t in templates
+        ]
+        + [None, None],
+    )
+    put(
+        "lineItem/LineItemDescription",
+        [f"${t.rate:g} per {t.unit} - {t.usage_type}" for t in templates] + [None, None],
+    )
+    put("lineItem/TaxType", [None] * n_usage + ["USSalesTax", None])
+    locations = [_REGIONS[t.region].location if t.region else None for t in templates]
+    put("product/region", [t.region or None for t in templates] + [None, None])
+    put("product/regionCode", cols["product/region"])
+    put("product/location", locations + [None, None])
+    put(
+        "product/locationType", ["AWS Region" if t.region else None for t in templates] + [None] * 2
+    )
+    data_transfer = [t.family == "Data Transfer" for t in templates]
+    pairs = zip(locations, data_transfer, strict=True)
+    put("product/fromLocation", [loc if is_dt else None for loc, is_dt in pairs] + [None, None])
+    put(
+        "product/toLocation",
+        ["External" if is_dt else None for is_dt in data_transfer] + [None] * 2,
+    )
+    put(
+        "product/transferType",
+        ["AWS Outbound" if is_dt else None for is_dt in data_transfer] + [None, None],
+    )
+    put("product/productFamily", [t.family for t in templates] + [None, None])
+    put("product/servicecode", [t.product_code for t in templates] + [None, None])
+    skus = [_sku(t.product_code, t.usage_type, t.operation) for t in templates]
+    put("product/sku", skus + [None, None])
+    put("product/instanceType", [t.instance_type or None for t in templates] + [None, None])
+    specs = [_INSTANCE_TYPES.get(t.instance_type) for t in templates]
+    put("product/instanceFamily", [s.family if s else None for s in specs] + [None, None])
+    put("product/vcpu", [str(s.vcpu) if s else None for s in specs] + [None, None])
+    put("product/memory", [f"{s.memory_gib} GiB" if s else None for s in specs] + [None, None])
+    put("product/physicalProcessor", [s.processor if s else None for s in specs] + [None, None])
+    is_ec2 = [t.kind == "i" and t.family == "Compute Instance" for t in templates]
+    put("product/operatingSystem", ["Linux" if e else None for e in is_ec2] + [None, None])
+    put("product/tenancy", ["Shared" if e else None for e in is_ec2] + [None, None])
+    put("product/storageClass", [t.storage_class or None for t in templates] + [None, None])
+    put("product/volumeApiName", [t.volume_api or None for t in templates] + [None, None])
+    put("product/volumeType", [None] * (n_usage + 2))
+    put("pricing/term", ["OnDemand"] * n_usage + [None, None])
+    put("pricing/unit", [t.unit for t in templates] + [None, None])
+    return cols
+
+
 def generate_synthetic_cur_sql(
     n_rows: int, path: str, fmt: str = "csv", *, month: str = "2026-10"
 ) -> str:
     """One DuckDB ``COPY ... TO`` statement writing ``n_rows`` of synthetic legacy CUR.
 
-    Same column names as :data:`CUR_HEADER`; ~40 usage types cycled by ``i % 40``; days 1..30 of
-    ``month``; resource ids spread by a hash (1,000+ distinct, growing with ``n_rows``); every
-    100th row is a Tax or Credit line item. In CSV the timestamps are CUR strings
-    (``2026-10-01T00:00:00Z``); in Parquet they are ``TIMESTAMP`` values, as in CUR Parquet.
-    Everything runs inside DuckDB, so 10 million rows take seconds.
+    Same column names as :data:`CUR_HEADER`; ~40 usage types from the demo catalog cycled by
+    ``i % 40``; days 1..30 of ``month``; resource ids spread by a hash (1,000+ distinct, more for
+    bigger files); every 100th row is a Tax (positive) or Credit (negative) line item. In CSV
+    the timestamps are CUR strings (``2026-10-01T00:00:00Z``); in Parquet they are ``TIMESTAMP``
+    values. Everything runs inside DuckDB: per-template values are constant lists indexed by
+    the template number, so the cost per row is a few hashes and list look-ups.
     """
     if fmt not in ("csv", "parquet"):
         raise ValueError("fmt must be 'csv' or 'parquet'")
@@ -1657,184 +1743,156 @@ def generate_synthetic_cur_sql(
     year, mon = _parse_month(month)
     first = dt.date(year, mon, 1)
     next_first = first + dt.timedelta(days=calendar.monthrange(year, mon)[1])
+    days = [first + dt.timedelta(days=n) for n in range(31)]  # 30 usage days + their ends
     templates = _synthetic_templates()
     k = len(templates)
     resources = max(50, n_rows // (k * 30))
 
-    def col(getter: Callable[[_Template], str | float]) -> str:
-        return _sql_list([getter(t) for t in templates])
+    def lst(values: Sequence[str | float | bool | None]) -> str:
+        return "[" + ", ".join(_sql_value(v) for v in values) + "]"
 
-    location = {code: r.location for code, r in _REGIONS.items()}
-    instance_vcpu = {name: str(spec.vcpu) for name, spec in _INSTANCE_TYPES.items()}
-    instance_mem = {name: f"{spec.memory_gib} GiB" for name, spec in _INSTANCE_TYPES.items()}
-    arrays = {
-        "a_pc": col(lambda t: t.product_code),
-        "a_pn": col(lambda t: _PRODUCT_NAMES.get(t.product_code, t.product_code)),
-        "a_ut": col(lambda t: t.usage_type),
-        "a_op": col(lambda t: t.operation),
-        "a_unit": col(lambda t: t.unit),
-        "a_fam": col(lambda t: t.family),
-        "a_reg": col(lambda t: t.region),
-        "a_loc": col(lambda t: location.get(t.region, "")),
-        "a_rate": col(lambda t: t.rate),
-        "a_lo": col(lambda t: t.amount_lo),
-        "a_hi": col(lambda t: t.amount_hi),
-        "a_kind": col(lambda t: t.kind),
-        "a_it": col(lambda t: t.instance_type),
-        "a_vcpu": col(lambda t: instance_vcpu.get(t.instance_type, "")),
-        "a_mem": col(lambda t: instance_mem.get(t.instance_type, "")),
-        "a_sc": col(lambda t: t.storage_class),
-        "a_api": col(lambda t: t.volume_api),
-        "a_tag": col(lambda t: "y" if t.tagged else ""),
-    }
-    consts = ",\n    ".join(f"{expr} AS {name}" for name, expr in arrays.items())
+    def by_template(values: Sequence[str | float | bool | None]) -> str:
+        if all(v == values[0] for v in values):
+            return _sql_value(values[0])
+        return f"{lst(values)}[idx]"
 
-    def iso(expr: str) -> str:
-        return f"strftime({expr}, '%Y-%m-%dT%H:%M:%SZ')"
+    if fmt == "csv":
+        stamps = [_ts(day) for day in days[:30]] + [_ts(next_first)]
+        month_start, month_end = _sql_str(_ts(first)), _sql_str(_ts(next_first))
+    else:
+        stamps = [f"{day.isoformat()} 00:00:00" for day in days[:30]]
+        stamps.append(f"{next_first.isoformat()} 00:00:00")
+        month_start = f"TIMESTAMP '{first.isoformat()} 00:00:00'"
+        month_end = f"TIMESTAMP '{next_first.isoformat()} 00:00:00'"
+    if fmt == "csv":
+        stamp_list = lst(stamps)
+    else:
+        stamp_list = "[" + ", ".join(f"TIMESTAMP '{x}'" for x in stamps) + "]"
+    intervals = lst([f"{_ts(days[n])}/{_ts(days[n + 1])}" for n in range(30)])
 
-    def ts(expr: str) -> str:
-        return iso(expr) if fmt == "csv" else expr
+    # Resource ids: a per-template prefix (with the account for ARNs) + a hex or number suffix.
+    def prefix(t: _Template, account: str) -> str | None:
+        reg = t.region
+        return {
+            "i": "i-0",
+            "vol": "vol-0",
+            "bucket": f"acme-{_ENV_OF_ACCOUNT[account]}-bucket-",
+            "lambda": f"arn:aws:lambda:{reg}:{account}:function:fn-",
+            "rds": f"arn:aws:rds:{reg}:{account}:db:db-",
+            "nat": f"arn:aws:ec2:{reg}:{account}:natgateway/nat-0",
+            "eks": f"arn:aws:eks:{reg}:{account}:cluster/cluster-",
+            "ecs": f"arn:aws:ecs:{reg}:{account}:service/cluster/svc-",
+            "cf": f"arn:aws:cloudfront::{account}:distribution/E",
+        }.get(t.kind)
 
-    month_start = f"TIMESTAMP '{first.isoformat()} 00:00:00'"
-    month_end = f"TIMESTAMP '{next_first.isoformat()} 00:00:00'"
-    day_start = f"({month_start} + to_days(CAST(d AS INTEGER)))"
-    day_end = f"({month_start} + to_days(CAST(d AS INTEGER) + 1))"
-    amount = "round(lo + (hi - lo) * u, 6)"
-    nullv = "CAST(NULL AS VARCHAR)"
+    hex_suffix = lst([t.kind in ("i", "vol", "nat", "cf") for t in templates] + [False, False])
+    prefix_prod = lst([prefix(t, PROD_ACCOUNT) for t in templates] + [None, None])
+    prefix_stg = lst([prefix(t, STAGING_ACCOUNT) for t in templates] + [None, None])
+    az_region = lst(
+        [t.region if t.kind in ("i", "vol", "rds") else None for t in templates] + [None, None]
+    )
+    lo = lst([t.amount_lo for t in templates] + [1.0, 0.0])
+    hi = lst([t.amount_hi for t in templates] + [1.0, 0.0])
+    rate = lst([t.rate for t in templates] + [None, None])
+    tagged = lst([t.tagged for t in templates] + [False, False])
+    norm = lst(
+        [
+            float(_NORMALIZATION_FACTOR[t.instance_type.split(".")[-1]])
+            if t.kind == "i" and t.instance_type
+            else None
+            for t in templates
+        ]
+        + [None, None]
+    )
+    product_codes = [t.product_code for t in templates]
+    product_names = [_PRODUCT_NAMES.get(pc, pc) for pc in product_codes]
 
-    def usage_or(usage_expr: str, other: str = nullv) -> str:
-        return f"CASE WHEN nu THEN {other} ELSE {usage_expr} END"
-
-    resource_id = """CASE kind
-        WHEN 'i' THEN printf('i-0%016x', hash(r, k_idx, 'i'))
-        WHEN 'vol' THEN printf('vol-0%016x', hash(r, k_idx, 'v'))
-        WHEN 'bucket' THEN 'acme-' || team || '-bucket-' || r
-        WHEN 'lambda' THEN 'arn:aws:lambda:' || reg || ':' || acct || ':function:' || team || '-fn-' || r
-        WHEN 'rds' THEN 'arn:aws:rds:' || reg || ':' || acct || ':db:' || team || '-db-' || r
-        WHEN 'nat' THEN 'arn:aws:ec2:' || reg || ':' || acct || ':natgateway/' || printf('nat-0%016x', hash(r, 'n'))
-        WHEN 'eks' THEN 'arn:aws:eks:' || reg || ':' || acct || ':cluster/' || team || '-' || r
-        WHEN 'ecs' THEN 'arn:aws:ecs:' || reg || ':' || acct || ':service/' || team || '/svc-' || r
-        WHEN 'cf' THEN 'arn:aws:cloudfront::' || acct || ':distribution/E' || upper(printf('%012x', hash(r, 'cf') % 281474976710656))
-        ELSE '' END"""  # noqa: E501
-
-    exprs: dict[str, str] = {
-        "identity/LineItemId": (
-            "printf('%016x%016x%016x%04x', hash(i, 1), hash(i, 2), hash(i, 3), hash(i, 4) % 65536)"
-        ),
-        "identity/TimeInterval": f"{iso(day_start)} || '/' || {iso(day_end)}",
-        "bill/InvoiceId": nullv,
-        "bill/InvoicingEntity": _sql_str(_LEGAL_ENTITY),
-        "bill/BillingEntity": "'AWS'",
-        "bill/BillType": "'Anniversary'",
-        "bill/PayerAccountId": _sql_str(PAYER_ACCOUNT),
-        "bill/BillingPeriodStartDate": ts(month_start),
-        "bill/BillingPeriodEndDate": ts(month_end),
-        "lineItem/UsageAccountId": "acct",
-        "lineItem/LineItemType": "CASE WHEN NOT nu THEN 'Usage' "
-        "WHEN (i // 100) % 2 = 0 THEN 'Tax' ELSE 'Credit' END",
-        "lineItem/UsageStartDate": usage_or(ts(day_start), ts(month_start)),
-        "lineItem/UsageEndDate": usage_or(ts(day_end), ts(month_end)),
-        "lineItem/ProductCode": "pc",
-        "lineItem/UsageType": usage_or("ut"),
-        "lineItem/Operation": usage_or("op"),
-        "lineItem/AvailabilityZone": usage_or(
-            "CASE WHEN kind IN ('i', 'vol', 'rds') THEN reg || ['a', 'b', 'c'][1 + r % 3] "
-            "ELSE NULL END"
-        ),
-        "lineItem/ResourceId": usage_or(f"NULLIF({resource_id}, '')"),
-        "lineItem/UsageAmount": f"CASE WHEN nu THEN 1.0 ELSE {amount} END",
-        "lineItem/NormalizationFactor": nullv,
-        "lineItem/NormalizedUsageAmount": nullv,
-        "lineItem/CurrencyCode": "'USD'",
-        "lineItem/UnblendedRate": usage_or("rate", "CAST(NULL AS DOUBLE)"),
-        "lineItem/UnblendedCost": "cost",
-        "lineItem/BlendedRate": usage_or("rate", "CAST(NULL AS DOUBLE)"),
-        "lineItem/BlendedCost": "cost",
-        "lineItem/LineItemDescription": "CASE WHEN NOT nu THEN ut || ' usage' "
-        "WHEN (i // 100) % 2 = 0 THEN 'Tax for product code ' || pc "
-        "ELSE 'AWS Credits - Promotional' END",
-        "lineItem/TaxType": "CASE WHEN nu AND (i // 100) % 2 = 0 THEN 'USSalesTax' END",
-        "lineItem/LegalEntity": _sql_str(_LEGAL_ENTITY),
-        "product/ProductName": "pn",
-        "product/fromLocation": usage_or("CASE WHEN fam = 'Data Transfer' THEN loc END"),
-        "product/instanceFamily": nullv,
-        "product/instanceType": usage_or("NULLIF(it, '')"),
-        "product/location": usage_or("NULLIF(loc, '')"),
-        "product/locationType": usage_or("CASE WHEN reg <> '' THEN 'AWS Region' END"),
-        "product/memory": usage_or("NULLIF(mem, '')"),
-        "product/operatingSystem": usage_or("CASE WHEN kind = 'i' THEN 'Linux' END"),
-        "product/operation": usage_or("op"),
-        "product/physicalProcessor": nullv,
-        "product/productFamily": usage_or("fam"),
-        "product/region": usage_or("NULLIF(reg, '')"),
-        "product/regionCode": usage_or("NULLIF(reg, '')"),
-        "product/servicecode": usage_or("pc"),
-        "product/sku": usage_or("upper(printf('%016x', hash(ut, op)))"),
-        "product/storageClass": usage_or("NULLIF(sc, '')"),
-        "product/tenancy": usage_or("CASE WHEN kind = 'i' THEN 'Shared' END"),
-        "product/toLocation": usage_or("CASE WHEN fam = 'Data Transfer' THEN 'External' END"),
-        "product/transferType": nullv,
-        "product/usagetype": usage_or("ut"),
-        "product/vcpu": usage_or("NULLIF(vcpu, '')"),
-        "product/volumeApiName": usage_or("NULLIF(api, '')"),
-        "product/volumeType": nullv,
-        "pricing/currency": "'USD'",
-        "pricing/publicOnDemandCost": usage_or("cost", "CAST(NULL AS DOUBLE)"),
-        "pricing/publicOnDemandRate": usage_or("rate", "CAST(NULL AS DOUBLE)"),
-        "pricing/term": usage_or("'OnDemand'"),
-        "pricing/unit": usage_or("unit"),
-        "reservation/EffectiveCost": nullv,
-        "reservation/ReservationARN": nullv,
-        "savingsPlan/SavingsPlanARN": nullv,
-        "savingsPlan/SavingsPlanEffectiveCost": nullv,
-        "savingsPlan/SavingsPlanRate": nullv,
-        "resourceTags/user:env": usage_or("CASE WHEN tagged THEN env END"),
-        "resourceTags/user:team": usage_or("CASE WHEN tagged THEN team END"),
-    }
+    static = _synthetic_static_columns(templates)
+    exprs: dict[str, str] = {name: by_template(values) for name, values in static.items()}
+    exprs.update(
+        {
+            "identity/LineItemId": (
+                "lower(to_hex(hash(i, 1)) || to_hex(hash(i, 2)) || to_hex(hash(i, 3)))"
+            ),
+            "identity/TimeInterval": f"{intervals}[d + 1]",
+            "bill/InvoiceId": "CAST(NULL AS VARCHAR)",
+            "bill/InvoicingEntity": _sql_str(_LEGAL_ENTITY),
+            "bill/BillingEntity": "'AWS'",
+            "bill/BillType": "'Anniversary'",
+            "bill/PayerAccountId": _sql_str(PAYER_ACCOUNT),
+            "bill/BillingPeriodStartDate": month_start,
+            "bill/BillingPeriodEndDate": month_end,
+            "lineItem/UsageAccountId": (
+                f"CASE WHEN stg THEN '{STAGING_ACCOUNT}' ELSE '{PROD_ACCOUNT}' END"
+            ),
+            "lineItem/UsageStartDate": f"{stamp_list}[d + 1]",
+            "lineItem/UsageEndDate": f"{stamp_list}[CASE WHEN nu THEN 31 ELSE d + 2 END]",
+            "lineItem/ProductCode": f"{lst(product_codes)}[pidx]",
+            "lineItem/AvailabilityZone": f"{az_region}[idx] || ['a', 'b', 'c'][1 + r % 3]",
+            "lineItem/ResourceId": (
+                f"CASE WHEN stg THEN {prefix_stg}[idx] ELSE {prefix_prod}[idx] END || "
+                f"CASE WHEN {hex_suffix}[idx] THEN lower(to_hex(hash(r, idx))) "
+                "ELSE CAST(r AS VARCHAR) END"
+            ),
+            "lineItem/UsageAmount": "amount",
+            "lineItem/NormalizedUsageAmount": f"amount * {norm}[idx]",
+            "lineItem/CurrencyCode": "'USD'",
+            "lineItem/UnblendedCost": "cost",
+            "lineItem/BlendedCost": "cost",
+            "lineItem/LineItemDescription": (
+                f"CASE WHEN NOT nu THEN {by_template(static['lineItem/LineItemDescription'])} "
+                f"WHEN idx = {k + 1} THEN 'Tax for product code ' || {lst(product_codes)}[pidx] "
+                "ELSE 'AWS Credits - Promotional' END"
+            ),
+            "lineItem/LegalEntity": _sql_str(_LEGAL_ENTITY),
+            "product/ProductName": f"{lst(product_names)}[pidx]",
+            "pricing/currency": "'USD'",
+            "pricing/publicOnDemandCost": "CASE WHEN NOT nu THEN cost END",
+            "reservation/EffectiveCost": "CAST(NULL AS DOUBLE)",
+            "reservation/ReservationARN": "CAST(NULL AS VARCHAR)",
+            "savingsPlan/SavingsPlanARN": "CAST(NULL AS VARCHAR)",
+            "savingsPlan/SavingsPlanEffectiveCost": "CAST(NULL AS DOUBLE)",
+            "savingsPlan/SavingsPlanRate": "CAST(NULL AS DOUBLE)",
+            "resourceTags/user:env": (
+                "CASE WHEN tg THEN CASE WHEN stg THEN 'staging' ELSE 'prod' END END"
+            ),
+            "resourceTags/user:team": f"CASE WHEN tg THEN {_sql_list(_TEAMS)}[1 + r % 4] END",
+        }
+    )
     missing = set(CUR_HEADER) - set(exprs)
     if missing:  # pragma: no cover - guards edits to CUR_HEADER
         raise AssertionError(f"synthetic SQL lacks columns: {sorted(missing)}")
     select_list = ",\n  ".join(f'{exprs[name]} AS "{name}"' for name in CUR_HEADER)
     options = "FORMAT csv, HEADER" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
     return f"""COPY (
-WITH consts AS (SELECT
-    {consts}
-),
-base AS (
+WITH base AS (
   SELECT
     i,
-    CAST(i % {k} AS INTEGER) AS k_idx,
     i % 100 = 99 AS nu,
-    CAST(hash(i, 'd') % 30 AS INTEGER) AS d,
+    CASE WHEN i % 100 = 99 THEN {k + 1} + CAST((i // 100) % 2 AS INTEGER)
+         ELSE 1 + CAST(i % {k} AS INTEGER) END AS idx,
+    1 + CAST((i // 100) % {k} AS INTEGER) AS pidx_nu,
+    CASE WHEN i % 100 = 99 THEN 0 ELSE CAST(hash(i, 'd') % 30 AS INTEGER) END AS d,
     CAST(hash(i, 'r') % {resources} AS BIGINT) AS r,
-    CAST(hash(i, 'u') % 1000000 AS DOUBLE) / 1000000.0 AS u,
-    a_pc, a_pn, a_ut, a_op, a_unit, a_fam, a_reg, a_loc, a_rate, a_lo, a_hi, a_kind, a_it,
-    a_vcpu, a_mem, a_sc, a_api, a_tag
-  FROM range({int(n_rows)}) AS t(i), consts
+    CAST(hash(i, 'u') % 1000000 AS DOUBLE) / 1000000.0 AS u
+  FROM range({int(n_rows)}) AS t(i)
 ),
-picked AS (
-  SELECT
-    i, k_idx, nu, d, r, u,
-    a_pc[k_idx + 1] AS pc, a_pn[k_idx + 1] AS pn, a_ut[k_idx + 1] AS ut,
-    a_op[k_idx + 1] AS op, a_unit[k_idx + 1] AS unit, a_fam[k_idx + 1] AS fam,
-    a_reg[k_idx + 1] AS reg, a_loc[k_idx + 1] AS loc, a_rate[k_idx + 1] AS rate,
-    a_lo[k_idx + 1] AS lo, a_hi[k_idx + 1] AS hi, a_kind[k_idx + 1] AS kind,
-    a_it[k_idx + 1] AS it, a_vcpu[k_idx + 1] AS vcpu, a_mem[k_idx + 1] AS mem,
-    a_sc[k_idx + 1] AS sc, a_api[k_idx + 1] AS api, a_tag[k_idx + 1] = 'y' AND r % 10 <> 0
-      AS tagged,
-    CASE WHEN r % 3 = 0 THEN '{STAGING_ACCOUNT}' ELSE '{PROD_ACCOUNT}' END AS acct,
-    CASE WHEN r % 3 = 0 THEN 'staging' ELSE 'prod' END AS env,
-    {_sql_list(_TEAMS)}[1 + CAST(r % 4 AS INTEGER)] AS team
+calc AS (
+  SELECT *,
+    CASE WHEN nu THEN pidx_nu ELSE idx END AS pidx,
+    r % 3 = 0 AS stg,
+    {tagged}[idx] AND r % 10 <> 0 AS tg,
+    round({lo}[idx] + ({hi}[idx] - {lo}[idx]) * u, 6) AS amount
   FROM base
 ),
 costed AS (
   SELECT *,
     CASE
-      WHEN NOT nu THEN round({amount} * rate, 10)
-      WHEN (i // 100) % 2 = 0 THEN round(0.5 + 50.0 * u, 2)
+      WHEN NOT nu THEN round(amount * {rate}[idx], 10)
+      WHEN idx = {k + 1} THEN round(0.5 + 50.0 * u, 2)
       ELSE -round(5.0 + 100.0 * u, 2)
     END AS cost
-  FROM picked
+  FROM calc
 )
 SELECT
   {select_list}

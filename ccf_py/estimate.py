@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import duckdb
@@ -47,14 +48,52 @@ def _type(column: str) -> str:
     return "DOUBLE"
 
 
-def estimates_sql() -> str:
-    """The estimates model; takes ``$methodology`` and ``$month``."""
-    return query_text("marts/usage_estimates.sql")
+# The SQL models in dependency order, with how each is materialised. int_unknown_ratios is a
+# handful of rows; the per-row models stay views so a grouped report streams over the raw table.
+MODELS: tuple[tuple[str, str], ...] = (
+    ("intermediate/int_usage_lines.sql", "view"),
+    ("intermediate/int_unknown_ratios.sql", "table"),
+    ("marts/fct_usage_estimates.sql", "view"),
+)
+
+
+def bind(sql: str, params: dict[str, str | date | None]) -> str:
+    """Inline validated parameters as SQL literals.
+
+    DuckDB views cannot hold prepared parameters; the values here are never free user text:
+    the methodology is checked against METHODOLOGIES and the month is a ``date``.
+    """
+    for name, value in params.items():
+        if value is None:
+            literal = "NULL"
+        elif isinstance(value, date):
+            literal = f"DATE '{value.isoformat()}'"
+        elif value in METHODOLOGIES:
+            literal = f"'{value}'"
+        else:
+            raise ConfigError(f"unexpected parameter value for {name}: {value!r}")
+        sql = re.sub(rf"\${name}\b", literal, sql)
+    return sql
 
 
 def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
-                     month: date | None = None, name: str = "usage_estimates") -> None:
-    """Materialise the per-row estimates as TEMP table ``name``."""
+                     month: date | None = None, *, materialize: bool = False) -> None:
+    """Create the models as TEMP relations; ``fct_usage_estimates`` is the per-row result.
+
+    ``materialize`` makes it a table (worth it when several reports read it, e.g. monthly).
+    """
     build_key_classes(con, methodology)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {estimates_sql()}",
-                {"methodology": methodology, "month": month})
+    params = {"methodology": methodology, "month": month}
+    for path, kind in MODELS:
+        name = path.rsplit("/", 1)[-1].removesuffix(".sql")
+        if materialize and name == "fct_usage_estimates":
+            kind = "table"
+        _drop(con, name)
+        con.execute(f"CREATE TEMP {kind.upper()} {name} AS {bind(query_text(path), params)}")
+
+
+def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    kinds = con.execute("SELECT table_type FROM information_schema.tables "
+                        "WHERE table_name = ? AND table_catalog = 'temp'", [name]).fetchall()
+    for (kind,) in kinds:
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")

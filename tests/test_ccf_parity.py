@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ccf_py import api
+from ccf_py.estimate import create_estimates
 from tests.helpers import write_cur
 
 FIX = Path(__file__).parent / "fixtures" / "ccf_parity"
@@ -37,10 +38,10 @@ def estimates(tmp_path_factory):
     with api.open_db(tmp / "p.duckdb") as db:
         api.ingest_aws_cur(db, [str(cur)])
         for method in ("ccf", "default"):
-            api.report(db, methodology=method, by="resource_id")
+            create_estimates(db.con, method, materialize=True)
             out[method] = {r[0]: r for r in db.con.execute(
                 "SELECT resource_id, ccf_kwh_incl_embodied, co2e_total_kg, energy_kwh, "
-                "co2e_embodied_kg, storage_tb_hours, estimate_path FROM usage_estimates"
+                "co2e_embodied_kg, storage_tb_hours, estimate_path FROM fct_usage_estimates"
             ).fetchall()}
     return out
 

@@ -41,11 +41,11 @@ def test_real_sample_csv_gz_loads_every_row_and_reconciles_to_the_cent(db):
     table = api.report(db, by="usage_class")
     # every row lands in exactly one class, so per-class costs add up to the file's total
     assert round(Decimal(str(table.totals()["cost"])), 2) == round(_file_cost(src), 2)
-    n = db.con.execute("SELECT count(*) FROM usage_estimates").fetchone()[0]
+    n = db.con.execute("SELECT count(*) FROM fct_usage_estimates").fetchone()[0]
     assert n == 1281
     classes = {r[0] for r in table.rows}
     assert classes <= {"compute", "memory", "storage", "network", "unknown", "non_usage"}
-    tax = db.con.execute("SELECT usage_class, count(*) FROM usage_estimates "
+    tax = db.con.execute("SELECT usage_class, count(*) FROM fct_usage_estimates "
                          "WHERE line_item_type = 'Tax' GROUP BY 1").fetchall()
     assert tax == [("non_usage", 12)]
 

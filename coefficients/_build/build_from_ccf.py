@@ -55,6 +55,8 @@ def instance_types(app: Path) -> None:
     for fam, members in families.items():
         last = members[-1]
         for r in members:
+            # CCF's table keys d3.xlarge with a trailing tab; a lookup would never match it
+            r = {k: v.strip() for k, v in r.items()}
             raw = [x for x in r["raw"].strip("[]").split(",")]
             vcpus, mem, emb = raw[0], raw[1], raw[2] if len(raw) > 2 else ""
             last_raw = last["raw"].strip("[]").split(",")
@@ -111,9 +113,9 @@ def grid(app: Path) -> None:
         us = r["region"].startswith("us-")
         src = ("EPA eGRID2020 NERC region via CCF core" if us else
                "carbonfootprint.com 2022_03 / EEA via CCF" if region != "*" else
-               "CCF AWS mean of region factors (unknown region)")
+               "CCF AWS_EMISSIONS_FACTORS Unknown (mean of 25 of its region factors)")
         out.append({"provider": "aws", "region": region, "gco2e_per_kwh": repr(g),
-                    "year": "2021", "source": f"{src} ({SRC_APP})"})
+                    "year": "2020" if us else "2021", "source": f"{src} ({SRC_APP})"})
     write("grid_intensity.csv", ["provider", "region", "gco2e_per_kwh", "year", "source"], out)
 
 

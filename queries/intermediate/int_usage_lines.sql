@@ -1,8 +1,9 @@
--- One row per billed CUR line with its energy and emissions.
+-- int_usage_lines: one row per billed CUR line with its directly estimated energy.
 -- Inputs: raw_aws_cur (ingest), usage_key_class (classify.py, one row per distinct usage key),
 --         coef_pue, coef_grid_intensity, coef_constants (coefficients/*.csv).
 -- Parameters: $methodology ('default' | 'ccf'), $month (DATE of a billing period, or NULL = all).
--- Formulas come from queries/macros/energy.sql only.
+-- Formulas come from queries/macros/energy.sql only. Rows estimated from cost ratios get 0 here
+-- and their energy in fct_usage_estimates.
 WITH k AS (
     SELECT key, value FROM coef_constants WHERE provider = 'aws'
 ),
@@ -71,66 +72,5 @@ direct AS (
                                l.embodied_rr_vcpus, l.embodied_totr_vcpus)
            ELSE 0 END AS embodied_kg
     FROM lines l, c
-),
-known AS (
-    -- kWh per unit of cost learned from rows estimated directly (CCF UnknownEstimator).
-    -- ccf counts CCF's "embodied kWh" in, as CCF does (quirk Q1).
-    SELECT billing_period, service, ratio_unit,
-           sum(direct_kwh + CASE WHEN $methodology = 'ccf'
-                                 THEN ccf_embodied_as_kwh(embodied_kg, gco2e_per_kwh)
-                                 ELSE 0 END) AS kwh,
-           sum(ratio_cost) AS cost
-    FROM direct WHERE estimate_path IN ('direct', 'fallback')
-    GROUP BY ALL
-),
-ratio_service_unit AS (
-    SELECT billing_period, service, ratio_unit, kwh / cost AS kwh_per_cost
-    FROM known WHERE cost > 0
-),
-ratio_unit AS (
-    SELECT billing_period, ratio_unit, sum(kwh) / sum(cost) AS kwh_per_cost
-    FROM known GROUP BY ALL HAVING sum(cost) > 0
-),
-ratio_all AS (
-    SELECT billing_period, sum(kwh) / sum(cost) AS kwh_per_cost
-    FROM known GROUP BY ALL HAVING sum(cost) > 0
-),
-estimated AS (
-    SELECT d.*,
-           CASE WHEN d.estimate_path <> 'from_cost' THEN NULL
-                -- CCF: the per-unit total ratio only (its service match never fires, Q8);
-                -- a unit never seen among known rows gives 0 kWh.
-                WHEN $methodology = 'ccf' THEN coalesce(ru.kwh_per_cost, 0)
-                ELSE coalesce(rs.kwh_per_cost, ru.kwh_per_cost, ra.kwh_per_cost, 0) END
-               AS kwh_per_cost,
-           CASE WHEN d.estimate_path <> 'from_cost' THEN NULL
-                WHEN $methodology = 'ccf' THEN 'unit'
-                WHEN rs.kwh_per_cost IS NOT NULL THEN 'service_unit'
-                WHEN ru.kwh_per_cost IS NOT NULL THEN 'unit'
-                WHEN ra.kwh_per_cost IS NOT NULL THEN 'all_usage'
-                ELSE 'no_known_rows' END AS ratio_basis
-    FROM direct d
-    LEFT JOIN ratio_service_unit rs
-      ON rs.billing_period = d.billing_period AND rs.service IS NOT DISTINCT FROM d.service
-     AND rs.ratio_unit IS NOT DISTINCT FROM d.ratio_unit
-    LEFT JOIN ratio_unit ru
-      ON ru.billing_period = d.billing_period AND ru.ratio_unit IS NOT DISTINCT FROM d.ratio_unit
-    LEFT JOIN ratio_all ra ON ra.billing_period = d.billing_period
-),
-final AS (
-    SELECT *,
-           CASE WHEN estimate_path = 'from_cost' THEN kwh_per_cost * ratio_cost
-                ELSE direct_kwh END AS energy_kwh
-    FROM estimated
 )
-SELECT 'aws' AS provider, billing_period, usage_start, account_id, region, service, usage_type,
-       line_item_type, pricing_unit, usage_amount, unblended_cost AS cost, resource_id, tags,
-       usage_class, rule_id, estimate_path, ratio_basis, instance_type, fallback_region,
-       vcpu_hours, gpu_hours, memory_gb_hours, storage_tb_hours, network_gb,
-       pue, replication_factor, gco2e_per_kwh,
-       energy_kwh,
-       ccf_operational_kg(energy_kwh, gco2e_per_kwh) AS co2e_operational_kg,
-       embodied_kg AS co2e_embodied_kg,
-       ccf_operational_kg(energy_kwh, gco2e_per_kwh) + embodied_kg AS co2e_total_kg,
-       energy_kwh + ccf_embodied_as_kwh(embodied_kg, gco2e_per_kwh) AS ccf_kwh_incl_embodied
-FROM final
+SELECT * FROM direct

@@ -76,12 +76,14 @@ def open_db(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
 
 
 def ingest_aws_cur(db: Database, specs: Sequence[str], *, endpoint_url: str | None = None,
-                   progress: Callable[[str], None] | None = None) -> IngestResult:
+                   progress: Callable[[str], None] | None = None,
+                   progress_bar: bool = False) -> IngestResult:
     """Load CUR files, folders, globs or ``s3://`` prefixes; replaces reloaded periods."""
     with tempfile.TemporaryDirectory(prefix="ccf-py-") as tmp:
         sources = expand_sources(specs, Path(tmp), endpoint_url=endpoint_url,
                                  progress=progress)
-        return aws_cur.ingest(db.con, sources, label=" ".join(specs), progress=progress)
+        return aws_cur.ingest(db.con, sources, label=" ".join(specs), progress=progress,
+                              progress_bar=progress_bar)
 
 
 def parse_month(month: str | None) -> date | None:
@@ -146,9 +148,7 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
 def coverage(con: duckdb.DuckDBPyConnection) -> tuple[CoverageRow, ...]:
     """Share of rows and cost by estimation path (needs ``fct_usage_estimates``)."""
     rows = con.execute(
-        """SELECT CASE WHEN fallback_region AND estimate_path IN ('direct', 'fallback')
-                       THEN estimate_path || '+region_fallback' ELSE estimate_path END,
-                  count(*), sum(cost), sum(co2e_total_kg)
+        """SELECT estimate_path, count(*), sum(cost), sum(co2e_total_kg)
            FROM fct_usage_estimates GROUP BY 1 ORDER BY 3 DESC""").fetchall()
     return tuple(CoverageRow(p, int(n), float(c or 0), float(k or 0)) for p, n, c, k in rows)
 
@@ -186,6 +186,12 @@ def monthly_report(db: Database, *, month: str | None = None,
         notes=notes)
 
 
+def _unknown_grid(con: duckdb.DuckDBPyConnection) -> str:
+    value = con.execute("SELECT gco2e_per_kwh FROM coef_grid_intensity "
+                        "WHERE provider = 'aws' AND region = '*'").fetchone()
+    return f"{value[0]:.1f}" if value else "?"
+
+
 def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
     notes = []
     if methodology == "ccf":
@@ -200,8 +206,10 @@ def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
                      "WHERE fallback_region AND estimate_path IN ('direct','fallback')"
                      ).fetchone()[0] or []
     if fb:
-        notes.append("Regions without a grid factor used the AWS average: "
-                     + ", ".join(str(r) if r else "(none)" for r in sorted(fb, key=str)) + ".")
+        names = ", ".join(str(r) if r else "rows without a region (e.g. CloudFront edge)"
+                          for r in sorted(fb, key=str))
+        notes.append(f"Regions without a grid factor used the AWS average "
+                     f"({_unknown_grid(con)} g CO2e/kWh): {names}.")
     unk = con.execute("SELECT list(DISTINCT instance_type ORDER BY instance_type) FROM "
                       "fct_usage_estimates WHERE estimate_path = 'fallback' AND instance_type "
                       "IS NOT NULL").fetchone()[0] or []

@@ -213,15 +213,17 @@ class Classifier:
         if inst and inst.gpu_count and inst.gpu_model in self.coef.gpu:
             gpu_h = inst.gpu_count
             gpu_lo, gpu_hi = self.coef.gpu[inst.gpu_model]
+        if how in ("glue_dpu", "simpledb", "aurora_serverless_acu", "vcpu_hours"):
+            itype = None  # vCPU-based services: the usage-type tail is not an instance type
         note = (f"instance type {itype!r} has no CPU architecture in coefficients: AWS average "
-                "watts used" if fallback else "")
+                "watts used" if fallback and itype else "")
         return KeyClass(
             "compute", f"compute:{how}", "fallback" if fallback else "direct",
             instance_type=itype, vcpu_hours_per_unit=vcpu, cpu_min_w=lo, cpu_max_w=hi,
             gpu_hours_per_unit=gpu_h, gpu_min_w=gpu_lo, gpu_max_w=gpu_hi,
-            memory_gb_hours_per_unit=self._extra_memory_gb(key, itype),
+            memory_gb_hours_per_unit=self._extra_memory_gb(key, itype) if itype else 0.0,
             replication_factor=rf, ratio_unit=key.pricing_unit, note=note,
-            **self._embodied(itype))
+            **(self._embodied(itype) if itype else {}))
 
     def _extra_memory_gb(self, key: UsageKey, itype: str) -> float:
         """GB of memory beyond what the SPECpower reference server has, per instance-hour

@@ -88,7 +88,7 @@ def ingest_aws_cur(obj: Context, sources: tuple[str, ...], endpoint_url: str | N
     def do() -> api.IngestResult:
         with api.open_db(obj.db) as db:
             return api.ingest_aws_cur(db, list(sources), endpoint_url=endpoint_url,
-                                      progress=_progress)
+                                      progress=_progress, progress_bar=sys.stderr.isatty())
 
     res = run(obj, do)
     click.echo(f"loaded {res.rows} rows from {res.files} file(s), billing period(s) "

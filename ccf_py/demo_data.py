@@ -30,6 +30,7 @@ import base64
 import calendar
 import csv
 import datetime as dt
+import functools
 import gzip
 import hashlib
 import io
@@ -323,6 +324,7 @@ def _ts(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
+@functools.lru_cache(maxsize=4096)
 def _sku(*parts: str) -> str:
     digest = hashlib.sha1("|".join(parts).encode()).digest()
     return base64.b32encode(digest).decode()[:16]
@@ -356,8 +358,6 @@ def _parse_month(month: str) -> tuple[int, int]:
 class _CurBuilder:
     """Accumulates CUR rows for one billing period."""
 
-    _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
-
     def __init__(self, year: int, month: int, rng: random.Random) -> None:
         self.rng = rng
         self.days = calendar.monthrange(year, month)[1]
@@ -372,7 +372,8 @@ class _CurBuilder:
         return f"{prefix}-0{self.rng.getrandbits(64):016x}"
 
     def _line_item_id(self) -> str:
-        return "".join(self.rng.choices(self._ID_ALPHABET, k=52))
+        """52 lowercase base32 characters, like real CUR line item ids."""
+        return base64.b32encode(self.rng.randbytes(35)).decode().lower()[:52]
 
     def date(self, day: int) -> dt.date:
         return self.first + dt.timedelta(days=day - 1)
@@ -1110,6 +1111,7 @@ def _nat_gateway(
             amount=_dec(gb_per_day * b.rng.uniform(0.6, 1.4), 6),
             rate=rate,
             unit="GB",
+            team=team,
             description=f"${_plain(rate)} per GB Data Processed by NAT Gateways",
             product=product,
         )
@@ -1274,9 +1276,9 @@ _GROUPS: tuple[_Group, ...] = (
     _Group(_P, _USE1, "p3.2xlarge", 1, "data", "batch", root=("gp3", 500)),
     _Group(_P, _USE1, "m7i.large", 2, "payments", launch_day=10),
     _Group(_P, _USE1, "c5.xlarge", 3, "data", coverage="spot"),
-    _Group(_P, _EUW1, "m5.large", 3, "payments", transfer_out_gb=5.0),
+    _Group(_P, _EUW1, "m5.large", 3, "payments"),
     _Group(_P, _EUW1, "m6g.large", 3, "search", root=("gp2", 30)),
-    _Group(_P, _EUW1, "t3.large", 2, "platform"),
+    _Group(_P, _EUW1, "t3.large", 2, "platform", transfer_out_gb=3.0),
     _Group(_P, _EUN1, "m6g.large", 2, "data"),
     _Group(_P, _EUN1, "c5.2xlarge", 2, "data", "batch", data_volume=("st1", 2000)),
     _Group(_P, _USW2, "c5.2xlarge", 2, "search", coverage="sp", transfer_out_gb=12.0),
@@ -1286,7 +1288,7 @@ _GROUPS: tuple[_Group, ...] = (
     _Group(_S, _USE1, "m5.large", 3, "payments", "workday"),
     _Group(_S, _USE1, "t3.medium", 3, "platform", "autoscale", root=("gp3", 20)),
     _Group(_S, _USE1, "t3.large", 1, "search", "autoscale", root=("gp2", 30)),
-    _Group(_S, _USE1, "m5.xlarge", 1, "data", "workday", transfer_out_gb=2.0),
+    _Group(_S, _USE1, "m5.xlarge", 1, "data", "workday"),
     _Group(_S, _EUW1, "m6g.large", 1, "search"),
     _Group(_S, _EUW1, "t3.medium", 2, "payments"),
     _Group(_S, _USW2, "g5.xlarge", 1, "data", "batch", root=("gp3", 250)),
@@ -1743,10 +1745,11 @@ def generate_synthetic_cur_sql(
     year, mon = _parse_month(month)
     first = dt.date(year, mon, 1)
     next_first = first + dt.timedelta(days=calendar.monthrange(year, mon)[1])
-    days = [first + dt.timedelta(days=n) for n in range(31)]  # 30 usage days + their ends
+    n_days = min(30, (next_first - first).days)
+    days = [first + dt.timedelta(days=n) for n in range(n_days + 1)]  # usage days + last end
     templates = _synthetic_templates()
     k = len(templates)
-    resources = max(50, n_rows // (k * 30))
+    resources = max(50, n_rows // (k * 30))  # ~one row per resource and day
 
     def lst(values: Sequence[str | float | bool | None]) -> str:
         return "[" + ", ".join(_sql_value(v) for v in values) + "]"
@@ -1756,19 +1759,14 @@ def generate_synthetic_cur_sql(
             return _sql_value(values[0])
         return f"{lst(values)}[idx]"
 
-    if fmt == "csv":
-        stamps = [_ts(day) for day in days[:30]] + [_ts(next_first)]
-        month_start, month_end = _sql_str(_ts(first)), _sql_str(_ts(next_first))
-    else:
-        stamps = [f"{day.isoformat()} 00:00:00" for day in days[:30]]
-        stamps.append(f"{next_first.isoformat()} 00:00:00")
-        month_start = f"TIMESTAMP '{first.isoformat()} 00:00:00'"
-        month_end = f"TIMESTAMP '{next_first.isoformat()} 00:00:00'"
-    if fmt == "csv":
-        stamp_list = lst(stamps)
-    else:
-        stamp_list = "[" + ", ".join(f"TIMESTAMP '{x}'" for x in stamps) + "]"
-    intervals = lst([f"{_ts(days[n])}/{_ts(days[n + 1])}" for n in range(30)])
+    def stamp(day: dt.date) -> str:
+        return _sql_str(_ts(day)) if fmt == "csv" else f"TIMESTAMP '{day.isoformat()} 00:00:00'"
+
+    month_start, month_end = stamp(first), stamp(next_first)
+    # Index d + 1 for usage rows; non-usage rows span the whole month (start 1, end n_days + 1).
+    starts = "[" + ", ".join(stamp(day) for day in days[:n_days]) + "]"
+    ends = "[" + ", ".join([*(stamp(day) for day in days[1:]), month_end]) + "]"
+    intervals = lst([f"{_ts(days[n])}/{_ts(days[n + 1])}" for n in range(n_days)])
 
     # Resource ids: a per-template prefix (with the account for ARNs) + a hex or number suffix.
     def prefix(t: _Template, account: str) -> str | None:
@@ -1812,7 +1810,7 @@ def generate_synthetic_cur_sql(
     exprs.update(
         {
             "identity/LineItemId": (
-                "lower(to_hex(hash(i, 1)) || to_hex(hash(i, 2)) || to_hex(hash(i, 3)))"
+                "printf('%016x%016x%016x', hash(i, 1), hash(i, 2), hash(i, 3))"
             ),
             "identity/TimeInterval": f"{intervals}[d + 1]",
             "bill/InvoiceId": "CAST(NULL AS VARCHAR)",
@@ -1825,13 +1823,13 @@ def generate_synthetic_cur_sql(
             "lineItem/UsageAccountId": (
                 f"CASE WHEN stg THEN '{STAGING_ACCOUNT}' ELSE '{PROD_ACCOUNT}' END"
             ),
-            "lineItem/UsageStartDate": f"{stamp_list}[d + 1]",
-            "lineItem/UsageEndDate": f"{stamp_list}[CASE WHEN nu THEN 31 ELSE d + 2 END]",
+            "lineItem/UsageStartDate": f"{starts}[d + 1]",
+            "lineItem/UsageEndDate": f"{ends}[CASE WHEN nu THEN {n_days + 1} ELSE d + 1 END]",
             "lineItem/ProductCode": f"{lst(product_codes)}[pidx]",
             "lineItem/AvailabilityZone": f"{az_region}[idx] || ['a', 'b', 'c'][1 + r % 3]",
             "lineItem/ResourceId": (
                 f"CASE WHEN stg THEN {prefix_stg}[idx] ELSE {prefix_prod}[idx] END || "
-                f"CASE WHEN {hex_suffix}[idx] THEN lower(to_hex(hash(r, idx))) "
+                f"CASE WHEN {hex_suffix}[idx] THEN printf('%016x', hash(r, idx)) "
                 "ELSE CAST(r AS VARCHAR) END"
             ),
             "lineItem/UsageAmount": "amount",
@@ -1863,7 +1861,7 @@ def generate_synthetic_cur_sql(
     if missing:  # pragma: no cover - guards edits to CUR_HEADER
         raise AssertionError(f"synthetic SQL lacks columns: {sorted(missing)}")
     select_list = ",\n  ".join(f'{exprs[name]} AS "{name}"' for name in CUR_HEADER)
-    options = "FORMAT csv, HEADER" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
+    options = "FORMAT csv, HEADER" if fmt == "csv" else "FORMAT parquet"
     return f"""COPY (
 WITH base AS (
   SELECT
@@ -1872,7 +1870,7 @@ WITH base AS (
     CASE WHEN i % 100 = 99 THEN {k + 1} + CAST((i // 100) % 2 AS INTEGER)
          ELSE 1 + CAST(i % {k} AS INTEGER) END AS idx,
     1 + CAST((i // 100) % {k} AS INTEGER) AS pidx_nu,
-    CASE WHEN i % 100 = 99 THEN 0 ELSE CAST(hash(i, 'd') % 30 AS INTEGER) END AS d,
+    CASE WHEN i % 100 = 99 THEN 0 ELSE CAST(hash(i, 'd') % {n_days} AS INTEGER) END AS d,
     CAST(hash(i, 'r') % {resources} AS BIGINT) AS r,
     CAST(hash(i, 'u') % 1000000 AS DOUBLE) / 1000000.0 AS u
   FROM range({int(n_rows)}) AS t(i)

@@ -33,7 +33,8 @@ def write_cur(path: Path, rows: list[dict], header: list[str] | None = None) -> 
             out.setdefault("bill/PayerAccountId", "999999999999")
             out.setdefault("lineItem/LineItemType", "Usage")
             if "bill/BillingPeriodStartDate" not in out and "lineItem/UsageStartDate" in out:
-                out["bill/BillingPeriodStartDate"] = out["lineItem/UsageStartDate"][:8] + "01T00:00:00Z"
+                month = out["lineItem/UsageStartDate"][:8]
+                out["bill/BillingPeriodStartDate"] = month + "01T00:00:00Z"
             if "lineItem/BlendedCost" in header:
                 out.setdefault("lineItem/BlendedCost", out.get("lineItem/UnblendedCost", ""))
             w.writerow({k: out.get(k, "") for k in header})

@@ -213,15 +213,17 @@ def test_demo_content_is_realistic(demo_file: tuple[pathlib.Path, int]) -> None:
             assert -Decimal(r[col]).as_tuple().exponent <= 10 or "E" in r[col]
 
 
-def test_other_month_and_scale(tmp_path: pathlib.Path) -> None:
+def test_other_month_and_scale(demo_file: tuple[pathlib.Path, int], tmp_path: pathlib.Path) -> None:
     path = tmp_path / "feb.csv.gz"
-    n_small = generate_demo_cur(path, month="2028-02")
+    generate_demo_cur(path, month="2028-02", rows_scale=2)  # leap-year February, fleet x2
     rows = _read_rows(path)
     assert {r["lineItem/UsageStartDate"][:7] for r in rows} == {"2028-02"}
     assert {r["bill/BillingPeriodEndDate"] for r in rows} == {"2028-03-01T00:00:00Z"}
     assert max(r["lineItem/UsageStartDate"] for r in rows) == "2028-02-29T00:00:00Z"
-    big = tmp_path / "big.csv.gz"
-    assert generate_demo_cur(big, month="2028-02", rows_scale=2) > 1.8 * n_small
+    assert max(r["lineItem/UsageEndDate"] for r in rows) == "2028-03-01T00:00:00Z"
+    base = {r["lineItem/ResourceId"] for r in _read_rows(demo_file[0])} - {""}
+    scaled = {r["lineItem/ResourceId"] for r in rows} - {""}
+    assert len(scaled) == 2 * len(base)
     with pytest.raises(ValueError):
         generate_demo_cur(tmp_path / "bad.csv.gz", month="2026-13")
 
@@ -295,3 +297,20 @@ def test_synthetic_sql_is_one_statement_and_validates() -> None:
     assert "FORMAT csv, HEADER" in sql
     with pytest.raises(ValueError):
         generate_synthetic_cur_sql(10, "/tmp/x.json", fmt="json")
+
+
+def test_synthetic_sql_short_month(tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "feb.parquet"
+    con = _con()
+    con.execute(generate_synthetic_cur_sql(3_000, str(out), fmt="parquet", month="2027-02"))
+    row = con.sql(
+        f"""SELECT min("lineItem/UsageStartDate"), max("lineItem/UsageStartDate"),
+                   max("lineItem/UsageEndDate"),
+                   count(DISTINCT CAST("lineItem/UsageStartDate" AS DATE))
+            FROM read_parquet('{out}')"""
+    ).fetchone()
+    assert row is not None
+    first, last, end, days = row
+    assert (first.isoformat(), last.isoformat()) == ("2027-02-01T00:00:00", "2027-02-28T00:00:00")
+    assert end.isoformat() == "2027-03-01T00:00:00"
+    assert days == 28

@@ -76,11 +76,12 @@ def test_athena_lower_snake_parquet_loads(tmp_path, db):
                 f"TO '{out}' (FORMAT parquet)")
     res = api.ingest_aws_cur(db, [str(out)])
     assert res.rows == 1281
-    assert round(res.cost_total, 2) == round(float(_file_cost(FIX / "aws_cur_legacy_sample.csv")), 2)
+    expected = _file_cost(FIX / "aws_cur_legacy_sample.csv")
+    assert round(res.cost_total, 2) == round(float(expected), 2)
 
 
 def test_reload_is_idempotent_and_restatement_replaces(tmp_path, db):
-    rows = [{"start": "2026-10-0%dT00:00:00Z" % d, "service": "AmazonEC2",
+    rows = [{"start": f"2026-10-0{d}T00:00:00Z", "service": "AmazonEC2",
              "usage_type": "BoxUsage:m5.large", "unit": "Hrs", "amount": "24", "cost": "2.304",
              "vcpu": "2", "region": "us-east-1", "resource": "i-1"} for d in range(1, 4)]
     f = write_cur(tmp_path / "oct.csv", rows)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -305,6 +307,134 @@ def test_local_without_cur_files(billing_tree: Path, tmp_path: Path) -> None:
 
 def test_no_specs_gives_empty_list(tmp_path: Path) -> None:
     assert expand_sources([], tmp_path) == []
+
+
+# --------------------------------------------------------------------------- report versions
+# Legacy CUR with "create new report version" keeps every refresh of a month in its own
+# assembly folder under the period folder; each one is a full copy of the month.
+
+PERIOD = "cur/myreport/20231101-20231201"
+NEXT_PERIOD_KEY = "cur/myreport/20231201-20240101/0000-only-run/myreport-00001.csv.gz"
+MANIFEST_KEY = f"{PERIOD}/myreport-Manifest.json"
+# The later run sorts first, so the tests show that age, not name, picks the newest.
+FIRST_RUN, SECOND_RUN = "ffff-first-run", "0000-second-run"
+DIRECT_KEYS = [f"{PERIOD}/myreport-0000{n}.csv.gz" for n in (1, 2)]  # "overwrite" delivery
+
+
+def _run_keys(run: str) -> list[str]:
+    return [f"{PERIOD}/{run}/myreport-0000{n}.csv.gz" for n in (1, 2)]
+
+
+def _manifest(run: str) -> bytes:
+    return json.dumps({"assemblyId": run, "reportKeys": _run_keys(run)}).encode()
+
+
+def _newest_warning(period: str, reason: str = "no manifest") -> str:
+    return (f"warning: {period} holds 2 report versions and {reason}; "
+            f"reading only the newest, {SECOND_RUN}")
+
+
+def _put_keys(client: Any, keys: list[str]) -> None:
+    for key in keys:
+        client.put_object(Bucket=BUCKET, Key=key, Body=key.encode())
+
+
+def _uris(keys: list[str]) -> list[str]:
+    return [f"s3://{BUCKET}/{key}" for key in keys]
+
+
+def test_s3_report_versions_follow_the_period_manifest(s3_client: Any, moto_s3_endpoint: str,
+                                                       tmp_path: Path) -> None:
+    s3_client.create_bucket(Bucket=BUCKET)
+    run_manifests = [f"{PERIOD}/{run}/myreport-Manifest.json" for run in (FIRST_RUN, SECOND_RUN)]
+    _put_keys(s3_client, _run_keys(FIRST_RUN) + _run_keys(SECOND_RUN) + run_manifests)
+    s3_client.put_object(Bucket=BUCKET, Key=MANIFEST_KEY, Body=_manifest(FIRST_RUN))
+    messages: list[str] = []
+    sources = expand_sources([f"s3://{BUCKET}/cur/myreport/"], tmp_path,
+                             endpoint_url=moto_s3_endpoint, progress=messages.append)
+    assert [s.name for s in sources] == _uris(_run_keys(FIRST_RUN))
+    assert [m for m in messages if not m.startswith("downloading")] == []
+    downloaded = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    assert downloaded == sorted(s.path for s in sources)  # the manifest is read, not kept
+
+
+def test_s3_report_versions_without_manifest_keep_the_newest(
+    s3_client: Any, moto_s3_endpoint: str, tmp_path: Path
+) -> None:
+    s3_client.create_bucket(Bucket=BUCKET)
+    _put_keys(s3_client, _run_keys(FIRST_RUN))
+    time.sleep(1.1)  # S3 LastModified has whole seconds
+    _put_keys(s3_client, _run_keys(SECOND_RUN) + [NEXT_PERIOD_KEY])
+    messages: list[str] = []
+    sources = expand_sources([f"s3://{BUCKET}/cur"], tmp_path, endpoint_url=moto_s3_endpoint,
+                             progress=messages.append)
+    assert [s.name for s in sources] == _uris(_run_keys(SECOND_RUN) + [NEXT_PERIOD_KEY])
+    assert messages[0] == _newest_warning(f"s3://{BUCKET}/{PERIOD}")
+    assert len(messages) == 4 and all(m.startswith("downloading") for m in messages[1:])
+
+
+@pytest.mark.parametrize("keys", [_run_keys(SECOND_RUN), DIRECT_KEYS],
+                         ids=["one-version", "parts-in-period-folder"])
+def test_s3_single_report_version_is_kept_whole(s3_client: Any, moto_s3_endpoint: str,
+                                                tmp_path: Path, keys: list[str]) -> None:
+    s3_client.create_bucket(Bucket=BUCKET)
+    _put_keys(s3_client, keys)
+    s3_client.put_object(Bucket=BUCKET, Key=MANIFEST_KEY, Body=b"{}")  # never consulted
+    messages: list[str] = []
+    sources = expand_sources([f"s3://{BUCKET}/cur/myreport"], tmp_path,
+                             endpoint_url=moto_s3_endpoint, progress=messages.append)
+    assert [s.name for s in sources] == _uris(keys)
+    assert [m for m in messages if not m.startswith("downloading")] == []
+
+
+def _local_versions(root: Path, keys: list[str], manifest: bytes | None = None) -> None:
+    """Write ``keys`` under ``root`` with modification times rising in the order given."""
+    for age, key in enumerate(keys):
+        path = root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(key)
+        os.utime(path, (1_700_000_000 + age * 60,) * 2)
+    if manifest is not None:
+        (root / MANIFEST_KEY).write_bytes(manifest)
+
+
+@pytest.mark.parametrize("pattern", ["", "/**/*.csv.gz"], ids=["folder", "glob"])
+def test_local_report_versions_follow_the_period_manifest(tmp_path: Path, pattern: str) -> None:
+    root = tmp_path / "sync"
+    _local_versions(root, _run_keys(FIRST_RUN) + _run_keys(SECOND_RUN), _manifest(FIRST_RUN))
+    messages: list[str] = []
+    sources = expand_sources([f"{root}{pattern}"], tmp_path / "work", progress=messages.append)
+    assert _rel_names(sources, root) == _run_keys(FIRST_RUN)
+    assert messages == []
+
+
+@pytest.mark.parametrize(("manifest", "reason"), [
+    (None, "no manifest"),
+    (b"{}", "an unusable manifest (myreport-Manifest.json: no reportKeys)"),
+    (b"not json", "an unusable manifest (myreport-Manifest.json: no reportKeys)"),
+    (_manifest("1111-deleted-run"), "a manifest that lists none of their files"),
+])
+def test_local_report_versions_without_usable_manifest_keep_the_newest(
+    tmp_path: Path, manifest: bytes | None, reason: str
+) -> None:
+    root = tmp_path / "sync"
+    _local_versions(root, [NEXT_PERIOD_KEY, *_run_keys(FIRST_RUN), *_run_keys(SECOND_RUN)],
+                    manifest)
+    messages: list[str] = []
+    sources = expand_sources([str(root)], tmp_path / "work", progress=messages.append)
+    assert _rel_names(sources, root) == [*_run_keys(SECOND_RUN), NEXT_PERIOD_KEY]
+    assert messages == [_newest_warning(str(root / PERIOD), reason)]
+
+
+@pytest.mark.parametrize("keys", [_run_keys(SECOND_RUN), DIRECT_KEYS],
+                         ids=["one-version", "parts-in-period-folder"])
+def test_local_single_report_version_is_kept_whole(tmp_path: Path, keys: list[str]) -> None:
+    root = tmp_path / "sync"
+    _local_versions(root, keys, b"{}")
+    messages: list[str] = []
+    sources = expand_sources([str(root)], tmp_path / "work", progress=messages.append)
+    assert _rel_names(sources, root) == keys
+    assert messages == []
 
 
 def test_cli_ingests_from_s3_and_report_matches_local_file(s3_client, moto_s3_endpoint,

@@ -2,7 +2,7 @@
 
 Three dialects arrive in the wild and all map to one canonical table:
 
-* legacy CUR CSV / CSV.gz: ``lineItem/UsageType``, ``product/instanceType``, ``resourceTags/user:team``
+* legacy CUR CSV / CSV.gz: ``lineItem/UsageType``, ``resourceTags/user:team``
 * legacy CUR Parquet / Athena tables: ``line_item_usage_type``, ``resource_tags_user_team``
 * CUR 2.0 (Data Exports) Parquet: the same snake names plus ``product`` and ``resource_tags`` MAPs
 
@@ -168,12 +168,16 @@ def _billing_period_expr(by_snake: dict[str, str], types: dict[str, str],
     if BILLING_PERIOD_SOURCES[0] in by_snake:
         col = by_snake[BILLING_PERIOD_SOURCES[0]]
         csv_types[col] = "TIMESTAMP"
-        return f"CAST(date_trunc('month', CAST({qident(col)} AS TIMESTAMP)) AS DATE) AS billing_period"
+        return _month_of(qident(col))
     if BILLING_PERIOD_SOURCES[1] in by_snake:  # CUR 2.0: 'YYYY-MM'
         col = by_snake[BILLING_PERIOD_SOURCES[1]]
         return f"CAST(strptime({qident(col)} || '-01', '%Y-%m-%d') AS DATE) AS billing_period"
     start = by_snake["line_item_usage_start_date"]
-    return f"CAST(date_trunc('month', CAST({qident(start)} AS TIMESTAMP)) AS DATE) AS billing_period"
+    return _month_of(qident(start))
+
+
+def _month_of(column_sql: str) -> str:
+    return f"CAST(date_trunc('month', CAST({column_sql} AS TIMESTAMP)) AS DATE) AS billing_period"
 
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
@@ -192,9 +196,15 @@ def _input_error(src: Source, exc: duckdb.Error) -> InputError:
 
 
 def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: str = "",
-           progress: Callable[[str], None] | None = None) -> IngestResult:
-    """Load ``sources`` in one transaction; replace earlier rows of the same billing periods."""
+           progress: Callable[[str], None] | None = None,
+           progress_bar: bool = False) -> IngestResult:
+    """Load ``sources`` in one transaction; replace earlier rows of the same billing periods.
+
+    ``progress`` gets one line per file; ``progress_bar`` turns on DuckDB's own bar, which
+    shows progress inside a long file (for terminals only: it redraws the line).
+    """
     con.execute(RAW_TABLE_DDL)
+    con.execute(f"SET enable_progress_bar = {str(progress_bar).lower()}")
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM ingest_log").fetchone()[0]
     plans = [(src, _select_sql(src, _describe(con, src), load_id)) for src in sources]
     con.execute("BEGIN TRANSACTION")

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import quote, urlsplit
 
 from ccf_py.errors import SourceError
@@ -36,6 +37,13 @@ CUR_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
 #: this folder next to the report data. It is not billing data, and reading it as CUR would fail
 #: the whole ingest, so folder and prefix expansion skip it.
 _STATUS_DIR = "cost_and_usage_data_status"
+
+#: Legacy CUR's billing-period folders (``20231101-20231201``). With "create new report version"
+#: each refresh of a month lands in its own subfolder of the period (an assembly), and every one
+#: is a full copy of the month, so reading them all would count that month several times.
+_PERIOD_DIR = re.compile(r"\d{8}-\d{8}")
+_MANIFEST_SUFFIX = "-Manifest.json"
+_Parts: TypeAlias = tuple[str, ...]
 
 _NO_CUR_FILES = "no CUR files (.csv, .csv.gz, .parquet) found"
 _GLOB_MAGIC = re.compile(r"[*?[]")
@@ -63,6 +71,7 @@ class _S3Object:
     bucket: str
     key: str
     size: int
+    modified: float = 0.0  # LastModified (epoch seconds): tells report versions apart by age
 
     @property
     def uri(self) -> str:
@@ -92,7 +101,9 @@ def expand_sources(
     ``s3://bucket/key-or-prefix`` URI. S3 objects are downloaded under ``workdir`` at a path that
     mirrors ``bucket/key``, so same-named objects from different prefixes never overwrite each
     other. ``endpoint_url`` (or ``$CCF_PY_S3_ENDPOINT_URL``) points the S3 client at an
-    S3-compatible server. ``progress`` receives one message per downloaded object.
+    S3-compatible server. ``progress`` receives one message per downloaded object, and a
+    warning when a billing period holds several report versions and no manifest says which one
+    is current (see ``_current_versions``).
 
     Every spec is checked (and every S3 prefix listed) before the first download, so a bad spec
     fails fast. The result is sorted by name and holds each file once, even when several specs
@@ -110,10 +121,10 @@ def expand_sources(
         if spec[: len(_S3_SCHEME)].lower() == _S3_SCHEME:
             if client is None:
                 client = _make_s3_client(spec, endpoint_url)
-            for obj in _list_s3(client, spec):
+            for obj in _list_s3(client, spec, progress):
                 pending.setdefault(obj.uri, obj)
         else:
-            for source in _expand_local(spec):
+            for source in _expand_local(spec, progress):
                 found.setdefault(_same_file_key(source.path), source)
 
     workdir = Path(workdir)
@@ -125,7 +136,7 @@ def expand_sources(
 # --------------------------------------------------------------------------- local files
 
 
-def _expand_local(spec: str) -> list[Source]:
+def _expand_local(spec: str, progress: Callable[[str], None] | None) -> list[Source]:
     """Expand one local spec. An existing path wins over glob interpretation, so a file that
     really is named ``report[1].csv`` is read rather than treated as a pattern."""
     path = Path(spec).expanduser()
@@ -135,7 +146,7 @@ def _expand_local(spec: str) -> list[Source]:
         sources = list(_walk_dir(path, spec))
         if not sources:
             raise SourceError(f"{spec}: {_NO_CUR_FILES}")
-        return sources
+        return _current_local(sources, progress)
     if path.exists():
         # A FIFO or device: the readers open a file more than once (sniff, then read).
         raise SourceError(f"{spec}: not a regular file or directory")
@@ -156,7 +167,7 @@ def _expand_local(spec: str) -> list[Source]:
                 sources.append(Source(str(match_path), match_path.absolute()))
         if not sources:
             raise SourceError(f"{spec}: {_NO_CUR_FILES}")
-        return sources
+        return _current_local(sources, progress)
     raise SourceError(f"{spec}: no such file or directory")
 
 
@@ -174,6 +185,39 @@ def _walk_dir(root: Path, spec: str) -> Iterator[Source]:
             if is_cur_file_name(filename):
                 file_path = Path(dirpath, filename)
                 yield Source(str(file_path), file_path.absolute())
+
+
+def _current_local(sources: list[Source], progress: Callable[[str], None] | None) -> list[Source]:
+    """``_current_versions`` for local files: a synced CUR folder keeps the S3 layout, and the
+    file modification time stands in for S3's LastModified."""
+
+    by_parts = {Path(source.name).parts: source for source in sources}
+
+    def mtime(parts: _Parts) -> float:
+        try:
+            return by_parts[parts].path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    kept = _current_versions(list(by_parts), mtime, _local_manifest,
+                             lambda period: str(Path(*period)), progress)
+    return [source for source in sources if Path(source.name).parts in kept]
+
+
+def _local_manifest(period: _Parts) -> list[str] | None:
+    """The ``reportKeys`` of the manifests lying directly in a local period folder."""
+    found = sorted(Path(*period).glob("*" + _MANIFEST_SUFFIX))
+    manifests = [p for p in found if p.is_file() and not p.name.startswith(".")]
+    if not manifests:
+        return None
+    keys: list[str] = []
+    for manifest in manifests:
+        try:
+            data = manifest.read_bytes()
+        except OSError as exc:
+            raise _ManifestError(f"{manifest.name}: {exc.strerror or exc}") from exc
+        keys += _report_keys(manifest.name, data)
+    return keys
 
 
 def _same_file_key(path: Path) -> str:
@@ -214,7 +258,9 @@ def _make_s3_client(spec: str, endpoint_url: str | None) -> Any:
         raise SourceError(f"{spec}: {_short_reason(exc)}") from exc
 
 
-def _list_s3(client: Any, spec: str) -> list[_S3Object]:
+def _list_s3(
+    client: Any, spec: str, progress: Callable[[str], None] | None
+) -> list[_S3Object]:
     """List the billing objects ``spec`` names.
 
     An exact key yields just that object (like a local file, whatever its name). Otherwise the
@@ -228,7 +274,9 @@ def _list_s3(client: Any, spec: str) -> list[_S3Object]:
         paginator = client.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
             for item in page.get("Contents", ()):
-                objects.append(_S3Object(bucket, item["Key"], int(item.get("Size", 0))))
+                modified = item.get("LastModified")
+                objects.append(_S3Object(bucket, item["Key"], int(item.get("Size", 0)),
+                                         modified.timestamp() if modified else 0.0))
     except _boto_errors() as exc:
         raise SourceError(f"{spec}: {_short_reason(exc)}") from exc
 
@@ -240,7 +288,41 @@ def _list_s3(client: Any, spec: str) -> list[_S3Object]:
     chosen = [obj for obj in objects if _is_cur_key(obj.key)]
     if not chosen:
         raise SourceError(f"{spec}: {_NO_CUR_FILES}")
-    return chosen
+    return _current_s3(client, objects, chosen, progress)
+
+
+def _current_s3(
+    client: Any,
+    listed: list[_S3Object],
+    chosen: list[_S3Object],
+    progress: Callable[[str], None] | None,
+) -> list[_S3Object]:
+    """``_current_versions`` for an S3 listing. A listing that spans several versions of a
+    period spans the whole period folder, so its manifest, if any, is among ``listed``."""
+    by_parts = {tuple(obj.key.split("/")): obj for obj in chosen}
+    bucket = chosen[0].bucket
+
+    def manifest(period: _Parts) -> list[str] | None:
+        manifests = [obj for obj in listed if tuple(obj.key.split("/")[:-1]) == period
+                     and obj.key.endswith(_MANIFEST_SUFFIX)]
+        if not manifests:
+            return None
+        keys: list[str] = []
+        for obj in manifests:  # read into memory: small, and never billing data to keep
+            name = obj.key.rsplit("/", 1)[-1]
+            try:
+                data = client.get_object(Bucket=bucket, Key=obj.key)["Body"].read()
+            except _boto_errors() as exc:
+                raise _ManifestError(f"{name}: {_short_reason(exc)}") from exc
+            keys += _report_keys(name, data)
+        return keys
+
+    def label(period: _Parts) -> str:
+        return f"{_S3_SCHEME}{bucket}/{'/'.join(period)}"
+
+    kept = _current_versions(list(by_parts), lambda parts: by_parts[parts].modified, manifest,
+                             label, progress)
+    return [obj for parts, obj in by_parts.items() if parts in kept]
 
 
 def _is_cur_key(key: str) -> bool:
@@ -254,6 +336,100 @@ def _is_cur_key(key: str) -> bool:
         and not base.endswith("-Manifest.json")
         and _STATUS_DIR not in folders
     )
+
+
+# --------------------------------------------------------------------------- report versions
+
+
+class _ManifestError(Exception):
+    """A period manifest exists but cannot be used; the newest version is read instead."""
+
+
+def _current_versions(
+    files: list[_Parts],
+    mtime: Callable[[_Parts], float],
+    read_manifest: Callable[[_Parts], list[str] | None],
+    label: Callable[[_Parts], str],
+    progress: Callable[[str], None] | None,
+) -> set[_Parts]:
+    """The files (as path components) left after dropping superseded legacy CUR versions.
+
+    A period folder with two or more subfolders holding billing files keeps several versions of
+    one month. The period manifest names the current one, so we keep exactly the parts it
+    lists; without a usable manifest we keep the subfolder with the newest files and warn,
+    because that is a guess. A period with one version, or with parts lying directly in it
+    ("overwrite" delivery), is left whole: dropping files there would understate the bill.
+    """
+    periods: dict[_Parts, dict[str, list[_Parts]]] = {}
+    for parts in files:
+        cut = _period_end(parts)
+        if cut:
+            version = parts[cut] if len(parts) - cut > 1 else ""  # "": directly in the period
+            periods.setdefault(parts[:cut], {}).setdefault(version, []).append(parts)
+    kept = set(files)
+    for period, versions in periods.items():
+        if sum(1 for name in versions if name) > 1:
+            kept -= {parts for group in versions.values() for parts in group}
+            kept |= _pick_version(period, versions, mtime, read_manifest, label, progress)
+    return kept
+
+
+def _period_end(parts: _Parts) -> int:
+    """Index just past the deepest period folder among the file's folders; 0 when none."""
+    for index in range(len(parts) - 2, -1, -1):
+        if _PERIOD_DIR.fullmatch(parts[index]):
+            return index + 1
+    return 0
+
+
+def _pick_version(
+    period: _Parts,
+    versions: dict[str, list[_Parts]],
+    mtime: Callable[[_Parts], float],
+    read_manifest: Callable[[_Parts], list[str] | None],
+    label: Callable[[_Parts], str],
+    progress: Callable[[str], None] | None,
+) -> set[_Parts]:
+    """Choose the files of one period that holds several versions (see ``_current_versions``).
+    Manifest keys are full S3 keys; they match by their path below the period folder, which
+    is the same for the S3 objects and for a local copy synced from them."""
+    try:
+        keys = read_manifest(period)
+        reason = "no manifest"
+    except _ManifestError as exc:
+        keys, reason = None, f"an unusable manifest ({exc})"
+    if keys is not None:
+        listed = {_below_period(key, period[-1]) for key in keys}
+        chosen = {p for group in versions.values() for p in group if p[len(period):] in listed}
+        if chosen:
+            return chosen
+        reason = "a manifest that lists none of their files"
+    names = [name for name in versions if name]
+    newest = max(names, key=lambda name: (max(map(mtime, versions[name])), name))
+    if progress is not None:
+        progress(f"warning: {label(period)} holds {len(names)} report versions and {reason}; "
+                 f"reading only the newest, {newest}")
+    return set(versions.get("", []) + versions[newest])
+
+
+def _below_period(key: str, period_name: str) -> _Parts:
+    """The part of a manifest key below its period folder (the whole key if none)."""
+    parts = key.split("/")
+    for index in range(len(parts) - 2, -1, -1):
+        if parts[index] == period_name:
+            return tuple(parts[index + 1 :])
+    return tuple(parts)
+
+
+def _report_keys(name: str, data: bytes) -> list[str]:
+    """The ``reportKeys`` list of a legacy CUR manifest: the parts of the current version."""
+    try:
+        keys = json.loads(data)["reportKeys"]
+    except (ValueError, TypeError, KeyError) as exc:  # bad JSON or UTF-8, not an object
+        raise _ManifestError(f"{name}: no reportKeys") from exc
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        raise _ManifestError(f"{name}: reportKeys is not a list of keys")
+    return keys
 
 
 def _download(

@@ -74,7 +74,9 @@ def format_metric(column: str, value: float | None) -> str:
 
 
 def key_text(value: object) -> str:
-    return "(none)" if value is None else str(value)
+    """Display text of a key; CSV/JSON keep '' (rows without a region, tag...), people see
+    '(none)'."""
+    return "(none)" if value is None or value == "" else str(value)
 
 
 def metrics_of(table: ReportTable, row: Sequence) -> dict[str, float]:

@@ -210,10 +210,9 @@ def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
                           for r in sorted(fb, key=str))
         notes.append(f"Regions without a grid factor used the AWS average "
                      f"({_unknown_grid(con)} g CO2e/kWh): {names}.")
-    unk = con.execute("SELECT list(DISTINCT instance_type ORDER BY instance_type) FROM "
-                      "fct_usage_estimates WHERE estimate_path = 'fallback' AND instance_type "
-                      "IS NOT NULL").fetchone()[0] or []
+    unk = [r[0] for r in con.execute(
+        "SELECT DISTINCT note FROM fct_usage_estimates WHERE note <> '' ORDER BY 1 LIMIT 20"
+    ).fetchall()]
     if unk:
-        notes.append("Instance types without CPU data used AWS average watts: "
-                     + ", ".join(unk[:20]) + ".")
+        notes.append("Fallback coefficients: " + "; ".join(unk) + ".")
     return tuple(notes)

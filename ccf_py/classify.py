@@ -27,6 +27,8 @@ SECOND_UNITS = ("seconds", "Second", "Lambda-GB-Second")
 NETWORK_UNITS = ("GB", "GigaBytes")
 # Split-cost-allocation rows repeat EC2 usage already billed on the instance: counting them
 # again would double the footprint. Support is billed as a share of spend ("Dollar").
+# Instance families whose value is in GPUs or accelerators (p5, g6, inf2, trn1, dl1...).
+ACCELERATOR_FAMILY = re.compile(r"^(p\d|g\d|gr\d|inf\d|trn\d|dl\d|vt\d|f\d)")
 NOT_ENERGY_USAGE = ("ECS-EC2-GB-Hours", "ECS-EC2-vCPU-Hours", "EMR-EKS-EC2-GBHours",
                     "EMR-EKS-EC2-vCPUHours", "Dollar")
 
@@ -166,9 +168,15 @@ class Classifier:
         return ut.split(":")[-1]
 
     def _instance_type(self, key: UsageKey) -> str:
-        if not self.ccf and key.instance_type:
-            return re.sub(r"^(db|cache|dax|ml|mq)\.", "", key.instance_type)
-        return self.ccf_instance_type(key.usage_type or "")
+        parsed = self.ccf_instance_type(key.usage_type or "")
+        if self.ccf or not key.instance_type:
+            return parsed
+        # default: trust the CUR's product/instanceType (db.m5.large, cache.r6g.xlarge), but
+        # fall back to the usage type when the column carries a suffix (m5.large.search)
+        cur = re.sub(r"^(db|cache|dax|ml|mq)\.", "", key.instance_type)
+        if cur in self.coef.instances or parsed not in self.coef.instances:
+            return cur
+        return parsed
 
     def _burstable(self, key: UsageKey, itype: str) -> InstanceType | None:
         inst = self.coef.instances.get(itype)
@@ -215,8 +223,10 @@ class Classifier:
             gpu_lo, gpu_hi = self.coef.gpu[inst.gpu_model]
         if how in ("glue_dpu", "simpledb", "aurora_serverless_acu", "vcpu_hours"):
             itype = None  # vCPU-based services: the usage-type tail is not an instance type
-        note = (f"instance type {itype!r} has no CPU architecture in coefficients: AWS average "
-                "watts used" if fallback and itype else "")
+        note = (f"{itype}: CPU architecture unknown, AWS average watts used"
+                if fallback and itype else "")
+        if itype and not inst and ACCELERATOR_FAMILY.match(itype):
+            note += "; its GPUs/accelerators are not in the coefficients and not estimated"
         return KeyClass(
             "compute", f"compute:{how}", "fallback" if fallback else "direct",
             instance_type=itype, vcpu_hours_per_unit=vcpu, cpu_min_w=lo, cpu_max_w=hi,

@@ -42,6 +42,9 @@ def test_unknown_instance_type():
     assert DEFAULT.classify(with_vcpu).estimate_path == "fallback"
     assert DEFAULT.classify(with_vcpu).cpu_min_w == 0.74
     assert "m7i.large" in DEFAULT.classify(with_vcpu).note
+    h100 = DEFAULT.classify(key("BoxUsage:p5.48xlarge", vcpu=192))
+    assert h100.estimate_path == "fallback" and "not estimated" in h100.note
+    assert h100.vcpu_hours_per_unit == 192 and h100.gpu_hours_per_unit == 0
     without = key("BoxUsage:zz1.large")
     assert CCF.classify(without).estimate_path == "none"          # CCF: 0 kWh (Q10)
     assert DEFAULT.classify(without).estimate_path == "from_cost"  # never a silent zero
@@ -51,6 +54,13 @@ def test_default_prefers_the_cur_instance_type_column():
     k = key("USE1-HeavyUsage:m5.large", instance_type="m5.large", vcpu=2)
     assert DEFAULT.classify(k).instance_type == "m5.large"
     assert DEFAULT.classify(k).cpu_min_w == 0.65
+
+
+def test_default_falls_back_to_the_usage_type_for_suffixed_instance_types():
+    k = key("ESInstance:m5.large", service="AmazonES", vcpu=2, instance_type="m5.large.search")
+    assert DEFAULT.classify(k).instance_type == "m5.large"
+    unknown = key("BoxUsage:m9z.large", vcpu=2, instance_type="m9z.large")
+    assert DEFAULT.classify(unknown).instance_type == "m9z.large"
 
 
 def test_gpu_instance():

@@ -34,7 +34,7 @@ lines AS (
            -- CCF sums blended cost; the default basis ignores discounts (on-demand price)
            CASE WHEN $methodology = 'ccf' THEN coalesce(u.blended_cost, u.unblended_cost)
                 ELSE coalesce(u.public_on_demand_cost, u.unblended_cost) END AS ratio_cost,
-           kc.usage_class, kc.rule_id, kc.estimate_path, kc.instance_type, kc.ratio_unit,
+           kc.usage_class, kc.rule_id, kc.estimate_path, kc.instance_type, kc.ratio_unit, kc.note,
            kc.replication_factor, rf.pue, rf.gco2e_per_kwh, rf.fallback_region,
            u.usage_amount * kc.vcpu_hours_per_unit AS vcpu_hours,
            u.usage_amount * kc.gpu_hours_per_unit AS gpu_hours,

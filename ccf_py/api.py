@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -21,9 +22,9 @@ import duckdb
 from ccf_py import __version__, coefficients
 from ccf_py import db as dbmod
 from ccf_py.errors import ConfigError
-from ccf_py.estimate import create_estimates
+from ccf_py.estimate import create_estimates, drop_estimates
 from ccf_py.ingest import aws_cur
-from ccf_py.ingest.aws_cur import IngestResult
+from ccf_py.ingest.aws_cur import IngestResult, snake
 from ccf_py.ingest.sources import expand_sources
 from ccf_py.model import (
     METHODOLOGIES,
@@ -82,8 +83,10 @@ def ingest_aws_cur(db: Database, specs: Sequence[str], *, endpoint_url: str | No
     with tempfile.TemporaryDirectory(prefix="ccf-py-") as tmp:
         sources = expand_sources(specs, Path(tmp), endpoint_url=endpoint_url,
                                  progress=progress)
-        return aws_cur.ingest(db.con, sources, label=" ".join(specs), progress=progress,
-                              progress_bar=progress_bar)
+        result = aws_cur.ingest(db.con, sources, label=" ".join(specs), progress=progress,
+                                progress_bar=progress_bar)
+    drop_estimates(db.con)  # they describe the data before this load
+    return result
 
 
 def parse_month(month: str | None) -> date | None:
@@ -117,8 +120,9 @@ def _grouped(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...], methodology:
     exprs, params = [], {}
     for i, k in enumerate(keys):
         if k.startswith("tag:"):
-            params[f"tag{i}"] = k[4:]
-            exprs.append(f"coalesce(map_extract_value(tags, $tag{i}), '')")
+            # stored keys are snake case (see ingest.aws_cur.tag_key); a quoted JSONPath key
+            params[f"tag{i}"] = "$." + json.dumps(snake(k[4:]))
+            exprs.append(f"coalesce(json_extract_string(tags, $tag{i}), '')")
         else:
             exprs.append(KEY_SQL[k])
     select = [f"{e} AS k{i}" for i, e in enumerate(exprs)]
@@ -215,4 +219,11 @@ def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
     ).fetchall()]
     if unk:
         notes.append("Fallback coefficients: " + "; ".join(unk) + ".")
+    zero = con.execute(
+        "SELECT count(*), sum(abs(cost)) FROM fct_usage_estimates WHERE estimate_path = 'none' "
+        "OR (estimate_path = 'from_cost' AND ratio_basis = 'no_known_rows')").fetchone()
+    if zero[0]:
+        notes.append(f"{zero[0]} usage rows (cost {zero[1]:,.2f}) could not be estimated and "
+                     "count as zero: " + ("CCF gives them no estimate." if methodology == "ccf"
+                                          else "no directly estimated usage in that month."))
     return tuple(notes)

@@ -105,8 +105,8 @@ class Classifier:
             return self._unknown(key, "compute", f"ccf_unsupported:{unsupported}",
                                  none=self.ccf)
         unknown = _contains_any(self.lists["unknown_usage_types"], ut)
-        if unknown:
-            return self._unknown(key, self._class_of_unit(unit), f"unknown_usage_type:{unknown}")
+        if unknown:  # NAT, load balancers, EKS control plane...: no physical model
+            return self._unknown(key, "unknown", f"unknown_usage_type:{unknown}")
         if unit not in self.lists["known_usage_units"]:
             return self._unknown(key, "unknown", f"unknown_unit:{unit or 'empty'}")
         if key.usage_type and "Fargate-GB-Hours" in ut:
@@ -124,16 +124,6 @@ class Classifier:
         return self._unknown(key, "unknown", f"unhandled_unit:{unit}")
 
     # ---- helpers -----------------------------------------------------------------------
-    @staticmethod
-    def _class_of_unit(unit: str) -> str:
-        if unit in HOUR_UNITS or unit in SECOND_UNITS:
-            return "compute"
-        if unit in STORAGE_MONTH_UNITS or unit == "GB-Hours":
-            return "storage"
-        if unit in NETWORK_UNITS:
-            return "network"
-        return "unknown"
-
     def _unknown(self, key: UsageKey, usage_class: str, rule: str, none: bool = False,
                  **extra: object) -> KeyClass:
         """Estimated from kWh-per-cost ratios of known rows (CCF's unknown method)."""

@@ -12,10 +12,10 @@ from pathlib import Path
 import click
 
 from ccf_py import __version__, api
-from ccf_py.errors import CcfError
+from ccf_py.db import resolve_path
+from ccf_py.errors import CcfError, ConfigError
 from ccf_py.model import METHODOLOGIES, REPORT_KEYS
-
-FORMATS = ("table", "csv", "json", "md", "html")
+from ccf_py.report.render import FORMATS, render_table
 
 
 class Context:
@@ -41,6 +41,8 @@ def run(ctx: Context, fn, *args, **kwargs):  # noqa: ANN001, ANN201 - generic di
     except Exception as exc:  # unexpected: still one line unless --debug
         if ctx.debug:
             raise
+        if "interrupted" in str(exc).lower():  # DuckDB turns Ctrl-C into "Query interrupted"
+            raise click.ClickException("interrupted; the database is unchanged") from None
         text = str(exc).strip().splitlines()
         raise click.ClickException(f"{type(exc).__name__}: {text[0] if text else ''} "
                                    "(rerun with --debug for details)") from None
@@ -85,10 +87,19 @@ def ingest_aws_cur(obj: Context, sources: tuple[str, ...], endpoint_url: str | N
         ccf-py ingest aws-cur 'cur/**/*.csv.gz'
         ccf-py --db finops.duckdb ingest aws-cur s3://billing/cur/myreport/
     """
+    target = Path(resolve_path(obj.db))
+    fresh = not target.exists()
+
     def do() -> api.IngestResult:
-        with api.open_db(obj.db) as db:
-            return api.ingest_aws_cur(db, list(sources), endpoint_url=endpoint_url,
-                                      progress=_progress, progress_bar=sys.stderr.isatty())
+        try:
+            with api.open_db(obj.db) as db:
+                return api.ingest_aws_cur(db, list(sources), endpoint_url=endpoint_url,
+                                          progress=_progress, progress_bar=sys.stderr.isatty())
+        except BaseException:
+            if fresh:  # "the database exactly as it was": there was none
+                for leftover in (target, target.with_name(target.name + ".wal")):
+                    leftover.unlink(missing_ok=True)
+            raise
 
     res = run(obj, do)
     click.echo(f"loaded {res.rows} rows from {res.files} file(s), billing period(s) "
@@ -116,16 +127,19 @@ def report(obj: Context, methodology: str, by: str, month: str | None, fmt: str,
         ccf-py report --by service,usage_class --month 2026-10
         ccf-py report --by tag:team --format csv --out team.csv
     """
-    from ccf_py.report.render import render_table
-
     def do() -> str:
         with api.open_db(obj.db, read_only=True) as db:
-            return render_table(api.report(db, methodology=methodology, by=by, month=month),
+            text = render_table(api.report(db, methodology=methodology, by=by, month=month),
                                 fmt)
+        if out:
+            try:
+                Path(out).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"--out {out}: {exc.strerror or exc}") from None
+        return text
 
     text = run(obj, do)
     if out:
-        Path(out).write_text(text, encoding="utf-8")
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(text, nl=not text.endswith("\n"))

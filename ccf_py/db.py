@@ -14,6 +14,10 @@ from ccf_py.resources import query_text
 
 DEFAULT_DB = "ccf.duckdb"
 ENV_DB = "CCF_PY_DB"
+# DuckDB's default (80 % of RAM) lets its buffer pool keep every block an ingest wrote; a fixed
+# cap keeps peak memory flat as bills grow (it spills to disk instead). Override with the env.
+ENV_MEMORY_LIMIT = "CCF_PY_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 def resolve_path(path: str | os.PathLike[str] | None) -> str:
@@ -33,6 +37,15 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     except duckdb.Error as exc:
         raise ConfigError(f"{target}: cannot open database: "
                           f"{str(exc).strip().splitlines()[0]}") from None
+    # CUR timestamps are UTC; a local TimeZone would shift TIMESTAMPTZ values (Parquet) into
+    # the previous month or day.
+    con.execute("SET TimeZone = 'UTC'")
+    try:
+        con.execute("SET memory_limit = ?",
+                    [os.environ.get(ENV_MEMORY_LIMIT) or DEFAULT_MEMORY_LIMIT])
+    except duckdb.Error as exc:
+        con.close()
+        raise ConfigError(f"${ENV_MEMORY_LIMIT}: {str(exc).strip().splitlines()[0]}") from None
     if not read_only:
         con.execute(RAW_TABLE_DDL)
     prepare(con)

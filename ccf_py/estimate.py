@@ -51,6 +51,7 @@ def _type(column: str) -> str:
 # The SQL models in dependency order, with how each is materialised. int_unknown_ratios is a
 # handful of rows; the per-row models stay views so a grouped report streams over the raw table.
 MODELS: tuple[tuple[str, str], ...] = (
+    ("intermediate/int_region_factors.sql", "table"),
     ("intermediate/int_usage_lines.sql", "view"),
     ("intermediate/int_unknown_ratios.sql", "table"),
     ("marts/fct_usage_estimates.sql", "view"),
@@ -97,3 +98,9 @@ def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
                         "WHERE table_name = ? AND table_catalog = 'temp'", [name]).fetchall()
     for (kind,) in kinds:
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")
+
+
+def drop_estimates(con: duckdb.DuckDBPyConnection) -> None:
+    """Remove the session's model relations (e.g. after an ingest made them stale)."""
+    for path, _ in reversed(MODELS):
+        _drop(con, path.rsplit("/", 1)[-1].removesuffix(".sql"))

@@ -100,7 +100,7 @@ def test_network_rules():
     assert DEFAULT.classify(key("US-DataTransfer-Out-Bytes", "GB", "AmazonCloudFront")
                             ).network_gb_per_unit == 1
     nat = DEFAULT.classify(key("NatGateway-Bytes", "GB"))
-    assert (nat.usage_class, nat.estimate_path) == ("network", "from_cost")
+    assert (nat.usage_class, nat.estimate_path) == ("unknown", "from_cost")
 
 
 def test_unknown_ratio_levels_by_hand(tmp_path):

@@ -1,6 +1,6 @@
 -- int_usage_lines: one row per billed CUR line with its directly estimated energy.
 -- Inputs: raw_aws_cur (ingest), usage_key_class (classify.py, one row per distinct usage key),
---         coef_pue, coef_grid_intensity, coef_constants (coefficients/*.csv).
+--         int_region_factors, coef_constants (coefficients/*.csv).
 -- Parameters: $methodology ('default' | 'ccf'), $month (DATE of a billing period, or NULL = all).
 -- Formulas come from queries/macros/energy.sql only. Rows estimated from cost ratios get 0 here
 -- and their energy in fct_usage_estimates.
@@ -14,18 +14,6 @@ c AS (
         max(value) FILTER (key = 'network_kwh_per_gb')     AS network_kwh_per_gb,
         max(value) FILTER (key = 'server_lifespan_hours')  AS lifespan_hours
     FROM k
-),
-region_factors AS (
-    -- unknown regions fall back to the provider's '*' row, and say so
-    SELECT r.region,
-           coalesce(p.pue, pd.pue) AS pue,
-           coalesce(g.gco2e_per_kwh, gd.gco2e_per_kwh) AS gco2e_per_kwh,
-           g.gco2e_per_kwh IS NULL AS fallback_region
-    FROM (SELECT DISTINCT region FROM raw_aws_cur) r
-    LEFT JOIN coef_pue p ON p.provider = 'aws' AND p.region = r.region
-    LEFT JOIN coef_pue pd ON pd.provider = 'aws' AND pd.region = '*'
-    LEFT JOIN coef_grid_intensity g ON g.provider = 'aws' AND g.region = r.region
-    LEFT JOIN coef_grid_intensity gd ON gd.provider = 'aws' AND gd.region = '*'
 ),
 lines AS (
     SELECT u.billing_period, u.usage_start, u.account_id, u.region, u.service, u.usage_type,
@@ -54,7 +42,7 @@ lines AS (
       AND kc.line_item_type IS NOT DISTINCT FROM u.line_item_type
       AND kc.vcpu IS NOT DISTINCT FROM u.vcpu
       AND kc.cur_instance_type IS NOT DISTINCT FROM u.instance_type
-    JOIN region_factors rf ON rf.region IS NOT DISTINCT FROM u.region
+    JOIN int_region_factors rf ON rf.region IS NOT DISTINCT FROM u.region
     WHERE $month IS NULL OR u.billing_period = $month
 ),
 direct AS (

@@ -115,8 +115,8 @@ def _check_methodology(methodology: str) -> None:
         raise ConfigError(f"--methodology {methodology!r}: use one of {', '.join(METHODOLOGIES)}")
 
 
-def _grouped(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...], methodology: str,
-             month: str | None, limit: int | None = None) -> ReportTable:
+def _key_sql(keys: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
+    """SQL expressions for report keys (fixed text) and the bound parameters tags need."""
     exprs, params = [], {}
     for i, k in enumerate(keys):
         if k.startswith("tag:"):
@@ -125,28 +125,50 @@ def _grouped(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...], methodology:
             exprs.append(f"coalesce(json_extract_string(tags, $tag{i}), '')")
         else:
             exprs.append(KEY_SQL[k])
-    select = [f"{e} AS k{i}" for i, e in enumerate(exprs)]
-    metrics = [f"sum({m}) AS {m}" if m != "cost" else "sum(cost) AS cost" for m in METRIC_COLUMNS]
-    group = f"GROUP BY {', '.join(f'k{i}' for i in range(len(keys)))}" if keys else ""
-    order = "ORDER BY co2e_total_kg DESC, cost DESC" + (
-        "".join(f", k{i}" for i in range(len(keys))))
+    return exprs, params
+
+
+def _order(keys: tuple[str, ...], columns: list[str]) -> str:
     if "day" in keys or "month" in keys:
-        order = "ORDER BY " + ", ".join(f"k{i}" for i in range(len(keys)))
-    sql = (f"SELECT {', '.join(select + metrics)} FROM fct_usage_estimates {group} {order}"
-           + (f" LIMIT {int(limit)}" if limit else ""))
+        return "ORDER BY " + ", ".join(columns)
+    return "ORDER BY co2e_total_kg DESC, cost DESC" + "".join(f", {c}" for c in columns)
+
+
+def _grouped(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...], methodology: str,
+             month: str | None, limit: int | None = None) -> ReportTable:
+    """Group the (materialised) per-row ``fct_usage_estimates`` by ``keys``."""
+    exprs, params = _key_sql(keys)
+    cols = [f"k{i}" for i in range(len(keys))]
+    select = [f"{e} AS {c}" for e, c in zip(exprs, cols, strict=True)]
+    metrics = [f"coalesce(sum({m}), 0) AS {m}" for m in METRIC_COLUMNS]
+    group = f"GROUP BY {', '.join(cols)}" if keys else ""
+    sql = (f"SELECT {', '.join(select + metrics)} FROM fct_usage_estimates {group} "
+           f"{_order(keys, cols)}" + (f" LIMIT {int(limit)}" if limit else ""))
     rows = con.execute(sql, params).fetchall()
-    if not keys and rows and rows[0][0] is None:
-        rows = [(0.0,) * len(METRIC_COLUMNS)]
     return ReportTable(keys, tuple(tuple(r) for r in rows), methodology, month)
 
 
 def report(db: Database, *, methodology: str = "default", by: str | Sequence[str] = ("service",),
            month: str | None = None) -> ReportTable:
-    """Cost, energy and CO2e grouped by ``by`` (see :data:`ccf_py.model.REPORT_KEYS`)."""
+    """Cost, energy and CO2e grouped by ``by`` (see :data:`ccf_py.model.REPORT_KEYS`).
+
+    Runs ``rpt_grouped``: one pass over the billing rows whatever the keys.
+    """
     _check_methodology(methodology)
     keys = parse_by(by)
-    create_estimates(db.con, methodology, parse_month(month))
-    return _grouped(db.con, keys, methodology, month)
+    exprs, params = _key_sql(keys)
+    cols = [f"k{i}" for i in range(len(keys))]
+    struct = ("{" + ", ".join(f"'{c}': {e}" for c, e in zip(cols, exprs, strict=True)) + "}"
+              if keys else "NULL")
+    create_estimates(db.con, methodology, parse_month(month), report_key=struct,
+                     key_params=params)
+    select = [f"report_key.{c} AS {c}" for c in cols]
+    metrics = [f"coalesce({m}, 0) AS {m}" for m in METRIC_COLUMNS]
+    rows = db.con.execute(f"SELECT {', '.join(select + metrics)} FROM rpt_grouped "
+                          f"{_order(keys, cols)}").fetchall()
+    if not keys and not rows:
+        rows = [(0.0,) * len(METRIC_COLUMNS)]
+    return ReportTable(keys, tuple(tuple(r) for r in rows), methodology, month)
 
 
 def coverage(con: duckdb.DuckDBPyConnection) -> tuple[CoverageRow, ...]:

@@ -53,17 +53,24 @@ def _type(column: str) -> str:
 MODELS: tuple[tuple[str, str], ...] = (
     ("intermediate/int_region_factors.sql", "table"),
     ("intermediate/int_usage_lines.sql", "view"),
+    ("intermediate/int_usage_agg.sql", "table"),
     ("intermediate/int_unknown_ratios.sql", "table"),
     ("marts/fct_usage_estimates.sql", "view"),
+    ("marts/rpt_grouped.sql", "view"),
 )
 
 
-def bind(sql: str, params: dict[str, str | date | None]) -> str:
-    """Inline validated parameters as SQL literals.
+def bind(sql: str, params: dict[str, str | date | None],
+         expressions: dict[str, str] | None = None) -> str:
+    """Inline validated parameters as SQL literals, and trusted SQL expressions.
 
     DuckDB views cannot hold prepared parameters; the values here are never free user text:
     the methodology is checked against METHODOLOGIES and the month is a ``date``.
+    ``expressions`` are built by ccf_py from fixed column expressions (``api.KEY_SQL``); user
+    text inside them (tag names) stays a bound ``$tagN`` parameter.
     """
+    for name, expr in (expressions or {}).items():
+        sql = re.sub(rf"\${name}\b", lambda _m, e=expr: e, sql)
     for name, value in params.items():
         if value is None:
             literal = "NULL"
@@ -78,10 +85,14 @@ def bind(sql: str, params: dict[str, str | date | None]) -> str:
 
 
 def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
-                     month: date | None = None, *, materialize: bool = False) -> None:
-    """Create the models as TEMP relations; ``fct_usage_estimates`` is the per-row result.
+                     month: date | None = None, *, report_key: str = "NULL",
+                     key_params: dict[str, str] | None = None,
+                     materialize: bool = False) -> None:
+    """Create the models as TEMP relations.
 
-    ``materialize`` makes it a table (worth it when several reports read it, e.g. monthly).
+    ``fct_usage_estimates`` is the per-row result; ``rpt_grouped`` sums it by ``report_key``
+    (a SQL STRUCT of the report's keys) in one pass over the rows. ``materialize`` makes the
+    per-row model a table (worth it when several reports read it, e.g. the monthly report).
     """
     build_key_classes(con, methodology)
     params = {"methodology": methodology, "month": month}
@@ -90,7 +101,9 @@ def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
         if materialize and name == "fct_usage_estimates":
             kind = "table"
         _drop(con, name)
-        con.execute(f"CREATE TEMP {kind.upper()} {name} AS {bind(query_text(path), params)}")
+        sql = bind(query_text(path), params, {"report_key": report_key})
+        uses = {k: v for k, v in (key_params or {}).items() if f"${k}" in sql}
+        con.execute(f"CREATE TEMP {kind.upper()} {name} AS {sql}", uses or None)
 
 
 def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:

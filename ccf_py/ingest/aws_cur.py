@@ -237,6 +237,10 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: 
     """
     con.execute(RAW_TABLE_DDL)
     con.execute(f"SET enable_progress_bar = {str(progress_bar).lower()}")
+    # Measured (tests/benchmarks): FSST string compression analysis is ~15 % of ingest CPU for
+    # a ~40 % smaller file, and row order inside raw_aws_cur carries no meaning; both off.
+    con.execute("SET disabled_compression_methods = 'fsst'")
+    con.execute("SET preserve_insertion_order = false")
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM ingest_log").fetchone()[0]
     plans = [(src, _select_sql(src, _describe(con, src), load_id)) for src in sources]
     con.execute("BEGIN TRANSACTION")

@@ -23,9 +23,10 @@ the next. Peak RSS is the larger of the child's own ``VmHWM`` (``/proc/self/stat
 ``ru_maxrss`` the kernel reports for that child when it is reaped (``os.wait4``), so a child
 killed for memory still shows how far it got.
 
-The library is measured as shipped: ccf_py's settings (memory_limit 1 GB from ``db.connect``,
-one DuckDB thread per core) unless ``--memory-limit`` or ``--threads`` is given, which the child applies with
-``SET`` right after ``open_db``; library code is not changed, and the summary says which
+The library is measured as shipped: ccf_py's settings (memory_limit 1 GB from
+``db.connect``, one DuckDB thread per core) unless ``--memory-limit`` or ``--threads`` is
+given, which the child applies with ``SET`` right after ``open_db``; library code is not
+changed, and the summary says which
 settings were in force. A run that raises (e.g. DuckDB's out-of-memory error under a low
 ``--memory-limit``) is reported as ERROR, not hidden.
 

@@ -1,0 +1,22 @@
+-- rpt_grouped: the grouped report (ccf-py report --by KEYS) straight from int_usage_agg, so
+-- a report reads the billing rows once. Same arithmetic as fct_usage_estimates, applied to
+-- sums: energy of rows estimated from cost = ratio x summed cost (linear), CO2e per grid factor.
+WITH priced AS (
+    SELECT a.report_key, a.cost, a.embodied_kg, a.gco2e_per_kwh,
+           CASE WHEN a.estimate_path = 'from_cost'
+                THEN coalesce(r.kwh_per_cost, 0) * a.ratio_cost
+                ELSE a.direct_kwh END AS energy_kwh
+    FROM int_usage_agg a
+    LEFT JOIN int_unknown_ratios r
+      ON a.estimate_path = 'from_cost' AND r.billing_period = a.billing_period
+     AND r.service IS NOT DISTINCT FROM a.service
+     AND r.ratio_unit IS NOT DISTINCT FROM a.ratio_unit
+)
+SELECT report_key,
+       sum(cost) AS cost,
+       sum(energy_kwh) AS energy_kwh,
+       sum(ccf_operational_kg(energy_kwh, gco2e_per_kwh)) AS co2e_operational_kg,
+       sum(embodied_kg) AS co2e_embodied_kg,
+       sum(ccf_operational_kg(energy_kwh, gco2e_per_kwh) + embodied_kg) AS co2e_total_kg
+FROM priced
+GROUP BY report_key

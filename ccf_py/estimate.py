@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
@@ -34,9 +35,22 @@ def build_key_classes(con: duckdb.DuckDBPyConnection, methodology: str) -> int:
                 k.instance_type, *(getattr(kc, c) for c in KEY_CLASS_COLUMNS))
                for k, kc in classified]
     if records:
-        marks = ", ".join("?" * (len(KEY_COLUMNS) + len(KEY_CLASS_COLUMNS)))
-        con.executemany(f"INSERT INTO usage_key_class VALUES ({marks})", records)
+        # One INSERT of literals: bound parameters cost ~0.1 ms each in the DuckDB client
+        # (thousands per report), executemany ~5 ms per row. Strings are quoted by _literal.
+        values = ", ".join("(" + ", ".join(_literal(v) for v in r) + ")" for r in records)
+        con.execute(f"INSERT INTO usage_key_class VALUES {values}")
     return len(records)
+
+
+def _literal(value: object) -> str:
+    """SQL literal for a classifier value (str, float, bool or None)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(float(value)) if math.isfinite(value) else f"'{value}'::DOUBLE"
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _type(column: str) -> str:

@@ -130,3 +130,14 @@ def test_not_a_cur_file(tmp_path):
     with api.open_db(tmp_path / "d.duckdb") as db, pytest.raises(CcfError) as err:
         api.ingest_aws_cur(db, [str(junk)])
     assert "junk.csv" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_quotes_and_odd_characters_in_usage_keys_survive(tmp_path):
+    odd = "USE1-Odd'Usage\\Type;--\""
+    f = write_cur(tmp_path / "q.csv", [{"start": "2026-10-01T00:00:00Z", "service": "Amazon'Q",
+                                        "usage_type": odd, "unit": "Hrs", "amount": "1",
+                                        "cost": "0.5", "vcpu": "nan"}])
+    with api.open_db(tmp_path / "d.duckdb") as db:
+        api.ingest_aws_cur(db, [str(f)])
+        t = api.report(db, by="service,usage_type")
+    assert [r[:3] for r in t.rows] == [("Amazon'Q", odd, 0.5)]

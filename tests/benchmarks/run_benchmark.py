@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark ccf_py's ingest + report against DuckDB's own raw scan of the same CUR file.
 
-    python tests/benchmarks/run_benchmark.py --rows 1000000 [--format csv|parquet]
+    python tests/benchmarks/run_benchmark.py --rows 1000000 [--format csv.gz|csv|parquet]
         [--workdir DIR] [--keep] [--json OUT] [--repeat K] [--memory-limit 1GB] [--threads N]
 
 For each ``--rows`` value it
@@ -371,7 +371,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=_positive_int, nargs="+", default=[1_000_000],
                         help="row counts to benchmark (default 1000000); several show how "
                              "peak RSS scales with N")
-    parser.add_argument("--format", choices=("csv", "csv.gz", "parquet"), default="csv")
+    parser.add_argument("--format", choices=("csv", "csv.gz", "parquet"), default="csv.gz",
+                        help="csv.gz (default) is how AWS delivers CSV CURs")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="where the synthetic CUR files and databases go (default: a temp "
                              "folder, removed afterwards unless --keep); existing CUR files "

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 from ccf_py.coefficients import Coefficients, InstanceType
 
@@ -189,7 +190,7 @@ class Classifier:
         burst = self._burstable(key, itype)
         if burst and burst.vcpus:
             util = self.c["cpu_utilization_pct"]
-            return burst.vcpus * burst.burstable_baseline_pct / util, "burstable_baseline"
+            return burst.vcpus * (burst.burstable_baseline_pct or 0) / util, "burstable_baseline"
         if key.vcpu:
             return key.vcpu, "cur_product_vcpu"
         if inst and inst.vcpus:
@@ -211,19 +212,20 @@ class Classifier:
         if inst and inst.gpu_count and inst.gpu_model in self.coef.gpu:
             gpu_h = inst.gpu_count
             gpu_lo, gpu_hi = self.coef.gpu[inst.gpu_model]
-        if how in ("glue_dpu", "simpledb", "aurora_serverless_acu", "vcpu_hours"):
-            itype = None  # vCPU-based services: the usage-type tail is not an instance type
+        # vCPU-based services: the usage-type tail ("perCPU", "t3") is not an instance type
+        vcpu_service = how in ("glue_dpu", "simpledb", "aurora_serverless_acu", "vcpu_hours")
+        shown = None if vcpu_service else itype
         note = (f"{itype}: CPU architecture unknown, AWS average watts used"
-                if fallback and itype else "")
-        if itype and not inst and ACCELERATOR_FAMILY.match(itype):
+                if fallback and shown else "")
+        if shown and not inst and ACCELERATOR_FAMILY.match(itype):
             note += "; its GPUs/accelerators are not in the coefficients and not estimated"
         return KeyClass(
             "compute", f"compute:{how}", "fallback" if fallback else "direct",
-            instance_type=itype, vcpu_hours_per_unit=vcpu, cpu_min_w=lo, cpu_max_w=hi,
+            instance_type=shown, vcpu_hours_per_unit=vcpu, cpu_min_w=lo, cpu_max_w=hi,
             gpu_hours_per_unit=gpu_h, gpu_min_w=gpu_lo, gpu_max_w=gpu_hi,
-            memory_gb_hours_per_unit=self._extra_memory_gb(key, itype) if itype else 0.0,
+            memory_gb_hours_per_unit=0.0 if vcpu_service else self._extra_memory_gb(key, itype),
             replication_factor=rf, ratio_unit=key.pricing_unit, note=note,
-            **(self._embodied(itype) if itype else {}))
+            **({} if vcpu_service else self._embodied(itype)))
 
     def _extra_memory_gb(self, key: UsageKey, itype: str) -> float:
         """GB of memory beyond what the SPECpower reference server has, per instance-hour
@@ -233,8 +235,8 @@ class Classifier:
             return 0.0
         if self._burstable(key, itype) or (inst.burstable_baseline_pct and not self.ccf):
             return 0.0
-        per_chip = [self.coef.cpu[a][2] for a in inst.cpu_architectures
-                    if a in self.coef.cpu and a != "*"]
+        per_chip = [gb for a in inst.cpu_architectures
+                    if a in self.coef.cpu and a != "*" and (gb := self.coef.cpu[a][2]) is not None]
         gb_per_chip = statistics.fmean(per_chip) if per_chip else self.coef.cpu["*"][2]
         largest_vcpu = inst.family_largest_vcpus or 0.0
         chips = 2 if inst.family in ("m5zn", "z1d") else max(
@@ -244,7 +246,7 @@ class Classifier:
             return 0.0
         return delta * inst.memory_gb / inst.family_largest_memory_gb
 
-    def _embodied(self, itype: str) -> dict[str, float]:
+    def _embodied(self, itype: str) -> dict[str, Any]:
         """Inputs of SCI's M = TE x (TiR / EL) x (RR / TotR) per unit of usage (hours).
 
         CCF sets TiR = hours / instance vCPUs (quirk Q2, issue #1379), so its embodied is a

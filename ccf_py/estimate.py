@@ -26,7 +26,7 @@ def build_key_classes(con: duckdb.DuckDBPyConnection, methodology: str) -> int:
     rows = con.execute(
         "SELECT DISTINCT service, usage_type, pricing_unit, line_item_type, vcpu, instance_type "
         "FROM raw_aws_cur").fetchall()
-    keys = [UsageKey(*(r[:4]), r[4], r[5]) for r in rows]
+    keys = [UsageKey(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
     classified = classify_keys(keys, coefficients.load(), methodology)
     con.execute("CREATE OR REPLACE TEMP TABLE usage_key_class ("
                 + ", ".join(f"{c} {'DOUBLE' if c == 'vcpu' else 'VARCHAR'}" for c in KEY_COLUMNS)
@@ -84,7 +84,7 @@ def bind(sql: str, params: dict[str, str | date | None],
     text inside them (tag names) stays a bound ``$tagN`` parameter.
     """
     for name, expr in (expressions or {}).items():
-        sql = re.sub(rf"\${name}\b", lambda _m, e=expr: e, sql)
+        sql = re.sub(rf"\${name}\b", lambda _m, e=expr: e, sql)  # type: ignore[misc]
     for name, value in params.items():
         if value is None:
             literal = "NULL"

@@ -173,7 +173,7 @@ def _select_sql(src: Source, columns: list[tuple[str, str]], load_id: int) -> tu
                                  + ", ".join(missing) + " (expected legacy CUR, Athena or "
                                  "CUR 2.0 column names)")
     period = _billing_period_expr(by_snake, types, csv_types)
-    tag_cols = [(n, tag_key(n)) for n, _ in columns if tag_key(n)]
+    tag_cols = [(n, key) for n, _ in columns if (key := tag_key(n))]
     for n, _ in tag_cols:
         csv_types[n] = "VARCHAR"
     if tag_cols:

@@ -40,7 +40,7 @@ __all__ = ["Database", "IngestResult", "ingest_aws_cur", "monthly_report", "open
 
 # report key -> SQL expression over fct_usage_estimates (fixed identifiers, never user text)
 KEY_SQL = {
-    "provider": "provider",
+    "provider": "'aws'",
     "account": "coalesce(account_id, '')",
     "region": "coalesce(region, '')",
     "service": "coalesce(service, '')",
@@ -48,7 +48,7 @@ KEY_SQL = {
     "usage_class": "usage_class",
     "instance_type": "coalesce(instance_type, '')",
     "month": "strftime(billing_period, '%Y-%m')",
-    "day": "strftime(usage_start, '%Y-%m-%d')",
+    "day": "coalesce(strftime(usage_start, '%Y-%m-%d'), '')",
     "resource_id": "coalesce(resource_id, '')",
 }
 
@@ -99,6 +99,17 @@ def parse_month(month: str | None) -> date | None:
         raise ConfigError(f"--month {month!r}: expected YYYY-MM") from None
 
 
+def _loaded_month(db: Database, month: str | None) -> str | None:
+    """``month`` as YYYY-MM after checking it is loaded (None stays None: all months)."""
+    if month is None:
+        return None
+    label = parse_month(month).strftime("%Y-%m")  # type: ignore[union-attr]
+    months = available_months(db)
+    if label not in months:
+        raise ConfigError(f"--month {month}: not loaded (loaded: {', '.join(months) or 'none'})")
+    return label
+
+
 def parse_by(by: str | Sequence[str]) -> tuple[str, ...]:
     keys = tuple(k.strip() for k in (by.split(",") if isinstance(by, str) else by) if k.strip())
     for k in keys:
@@ -121,11 +132,20 @@ def _key_sql(keys: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
     for i, k in enumerate(keys):
         if k.startswith("tag:"):
             # stored keys are snake case (see ingest.aws_cur.tag_key); a quoted JSONPath key
-            params[f"tag{i}"] = "$." + json.dumps(snake(k[4:]))
+            params[f"tag{i}"] = "$." + json.dumps(tag_name(k[4:]), ensure_ascii=False)
             exprs.append(f"coalesce(json_extract_string(tags, $tag{i}), '')")
         else:
             exprs.append(KEY_SQL[k])
     return exprs, params
+
+
+def tag_name(key: str) -> str:
+    """The stored spelling of a tag asked for as ``tag:KEY``: snake case, without the
+    ``user:`` / ``user_`` prefix that the CUR dialects put on cost-allocation tags."""
+    for prefix in ("user:", "user_"):
+        if key.startswith(prefix):
+            key = key[len(prefix):]
+    return snake(key)
 
 
 def _order(keys: tuple[str, ...], columns: list[str]) -> str:
@@ -152,10 +172,12 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
            month: str | None = None) -> ReportTable:
     """Cost, energy and CO2e grouped by ``by`` (see :data:`ccf_py.model.REPORT_KEYS`).
 
-    Runs ``rpt_grouped``: one pass over the billing rows whatever the keys.
+    Runs ``rpt_grouped``: the estimates read the billing rows once whatever the keys (plus
+    two DISTINCT scans: usage keys to classify, regions to price).
     """
     _check_methodology(methodology)
     keys = parse_by(by)
+    month = _loaded_month(db, month)
     exprs, params = _key_sql(keys)
     cols = [f"k{i}" for i in range(len(keys))]
     struct = ("{" + ", ".join(f"'{c}': {e}" for c, e in zip(cols, exprs, strict=True)) + "}"
@@ -192,9 +214,7 @@ def monthly_report(db: Database, *, month: str | None = None,
     months = available_months(db)
     if not months:
         raise ConfigError("the database holds no billing data (run 'ccf-py ingest aws-cur')")
-    month = month or months[-1]
-    if month not in months:
-        raise ConfigError(f"--month {month}: not loaded (loaded: {', '.join(months)})")
+    month = _loaded_month(db, month) or months[-1]
     create_estimates(db.con, methodology, parse_month(month), materialize=True)
     con = db.con
 
@@ -229,8 +249,8 @@ def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
                      "fixed (embodied kept separate and not divided by vCPUs twice, S3 "
                      "replication 3, S3 GB-Mo units, Fargate memory as memory).")
     fb = con.execute("SELECT list(DISTINCT region) FROM fct_usage_estimates "
-                     "WHERE fallback_region AND estimate_path IN ('direct','fallback')"
-                     ).fetchone()[0] or []
+                     "WHERE fallback_region AND estimate_path IN ('direct', 'fallback', "
+                     "'from_cost')").fetchone()[0] or []
     if fb:
         names = ", ".join(str(r) if r else "rows without a region (e.g. CloudFront edge)"
                           for r in sorted(fb, key=str))
@@ -245,7 +265,9 @@ def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
         "SELECT count(*), sum(abs(cost)) FROM fct_usage_estimates WHERE estimate_path = 'none' "
         "OR (estimate_path = 'from_cost' AND ratio_basis = 'no_known_rows')").fetchone()
     if zero[0]:
-        notes.append(f"{zero[0]} usage rows (cost {zero[1]:,.2f}) could not be estimated and "
-                     "count as zero: " + ("CCF gives them no estimate." if methodology == "ccf"
-                                          else "no directly estimated usage in that month."))
+        notes.append(f"{zero[0]:,} usage rows (cost {zero[1]:,.2f}) could not be estimated and "
+                     "count as zero: " + ("CCF gives them no estimate (no vCPU data, or a "
+                                          "unit no directly estimated row has)."
+                                          if methodology == "ccf" else
+                                          "no directly estimated usage in that month."))
     return tuple(notes)

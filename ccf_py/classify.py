@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from ccf_py.coefficients import Coefficients, InstanceType
@@ -341,7 +341,3 @@ def classify_keys(keys: list[UsageKey], coef: Coefficients, methodology: str
                   ) -> list[tuple[UsageKey, KeyClass]]:
     clf = Classifier(coef, methodology)
     return [(k, clf.classify(k)) for k in keys]
-
-
-def key_class_record(key: UsageKey, kc: KeyClass) -> dict:
-    return {**asdict(key), **asdict(kc)}

@@ -112,8 +112,8 @@ def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
     params = {"methodology": methodology, "month": month}
     for path, kind in MODELS:
         name = path.rsplit("/", 1)[-1].removesuffix(".sql")
-        if materialize and name == "fct_usage_estimates":
-            kind = "table"
+        if materialize and name in ("int_usage_lines", "fct_usage_estimates"):
+            kind = "table"  # computed once, read by every grouping of the monthly report
         _drop(con, name)
         sql = bind(query_text(path), params, {"report_key": report_key})
         uses = {k: v for k, v in (key_params or {}).items() if f"${k}" in sql}

@@ -69,7 +69,8 @@ def test_tag_spellings_of_all_dialects_group_together(tmp_path):
     cur2 = _cur2(tmp_path / "nov.parquet", "TIMESTAMP '2023-11-05 00:00:00'")
     with api.open_db(tmp_path / "d.duckdb") as db:
         api.ingest_aws_cur(db, [str(legacy), str(cur2)])
-        for spelling in ("tag:CostCenter", "tag:cost_center"):
+        for spelling in ("tag:CostCenter", "tag:cost_center", "tag:user_cost_center",
+                         "tag:user:CostCenter"):
             t = api.report(db, by=spelling)
             assert [r[0] for r in t.rows] == ["cc-42"]
             assert t.columns[0] == spelling
@@ -141,3 +142,29 @@ def test_quotes_and_odd_characters_in_usage_keys_survive(tmp_path):
         api.ingest_aws_cur(db, [str(f)])
         t = api.report(db, by="service,usage_type")
     assert [r[:3] for r in t.rows] == [("Amazon'Q", odd, 0.5)]
+
+
+def test_non_ascii_tag_keys(tmp_path):
+    header = ["lineItem/UsageStartDate", "lineItem/LineItemType", "lineItem/ProductCode",
+              "lineItem/UsageType", "pricing/unit", "lineItem/UsageAmount",
+              "lineItem/UnblendedCost", "resourceTags/user:équipe"]
+    f = write_cur(tmp_path / "t.csv", [{"start": "2026-10-01T00:00:00Z", "service": "AmazonS3",
+                                        "usage_type": "TimedStorage-ByteHrs", "unit": "GB-Mo",
+                                        "amount": "1", "cost": "0.02",
+                                        "resourceTags/user:équipe": "données"}], header)
+    with api.open_db(tmp_path / "d.duckdb") as db:
+        api.ingest_aws_cur(db, [str(f)])
+        assert [r[0] for r in api.report(db, by="tag:équipe").rows] == ["données"]
+
+
+def test_ingest_leaves_the_session_settings_as_they_were(tmp_path):
+    f = write_cur(tmp_path / "a.csv", [{"start": "2026-10-01T00:00:00Z", "service": "AmazonS3",
+                                        "usage_type": "TimedStorage-ByteHrs", "unit": "GB-Mo",
+                                        "amount": "1", "cost": "0.02"}])
+    with api.open_db(tmp_path / "d.duckdb") as db:
+        before = db.con.execute("SELECT current_setting('preserve_insertion_order'), "
+                                "current_setting('disabled_compression_methods')").fetchone()
+        api.ingest_aws_cur(db, [str(f)])
+        after = db.con.execute("SELECT current_setting('preserve_insertion_order'), "
+                               "current_setting('disabled_compression_methods')").fetchone()
+    assert after == before

@@ -19,7 +19,8 @@ def db(tmp_path_factory):
 
 @pytest.mark.parametrize("methodology", ["default", "ccf"])
 @pytest.mark.parametrize("by", [(), ("service",), ("usage_class", "region"),
-                                ("tag:team", "account"), ("day",), ("resource_id",)])
+                                ("tag:team", "account"), ("day",), ("resource_id",),
+                                ("provider", "month", "instance_type", "usage_type")])
 def test_grouped_report_equals_summed_rows(db, methodology, by):
     fast = api.report(db, methodology=methodology, by=by)
     create_estimates(db.con, methodology, materialize=True)
@@ -35,3 +36,24 @@ def test_every_row_is_estimated_exactly_once(db):
     raw = db.con.execute("SELECT count(*), sum(unblended_cost) FROM raw_aws_cur").fetchone()
     fct = db.con.execute("SELECT count(*), sum(cost) FROM fct_usage_estimates").fetchone()
     assert fct[0] == raw[0] and fct[1] == pytest.approx(raw[1])
+
+
+def test_a_month_that_is_not_loaded_is_an_error(db):
+    from ccf_py.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="not loaded"):
+        api.report(db, month="2031-01")
+    assert api.report(db, month="2026-10").month == "2026-10"
+
+
+def test_ccf_rows_without_a_ratio_are_flagged_and_noted(db):
+    api.report(db, methodology="ccf")
+    monthly = api.monthly_report(db, methodology="ccf")
+    unpriced, not_estimated = db.con.execute(
+        "SELECT count(*) FILTER (estimate_path = 'from_cost' AND ratio_basis = 'no_known_rows'), "
+        "count(*) FILTER (estimate_path = 'none') FROM fct_usage_estimates").fetchone()
+    assert unpriced > 0  # Requests / Metrics units: CCF has no known rows with those units
+    assert db.con.execute("SELECT max(energy_kwh) FROM fct_usage_estimates "
+                          "WHERE ratio_basis = 'no_known_rows'").fetchone()[0] == 0
+    note = f"{unpriced + not_estimated:,} usage rows"
+    assert any("could not be estimated" in n and note in n for n in monthly.notes)

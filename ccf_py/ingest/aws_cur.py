@@ -236,15 +236,16 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: 
     shows progress inside a long file (for terminals only: it redraws the line).
     """
     con.execute(RAW_TABLE_DDL)
-    con.execute(f"SET enable_progress_bar = {str(progress_bar).lower()}")
-    # Measured (tests/benchmarks): FSST string compression analysis is ~15 % of ingest CPU for
-    # a ~40 % smaller file, and row order inside raw_aws_cur carries no meaning; both off.
-    con.execute("SET disabled_compression_methods = 'fsst'")
-    con.execute("SET preserve_insertion_order = false")
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM ingest_log").fetchone()[0]
     plans = [(src, _select_sql(src, _describe(con, src), load_id)) for src in sources]
-    con.execute("BEGIN TRANSACTION")
+    con.execute(f"SET enable_progress_bar = {str(progress_bar).lower()}")
+    # Measured (tests/benchmarks): FSST string compression analysis is ~15 % of ingest CPU for
+    # a ~40 % smaller file, and row order inside raw_aws_cur carries no meaning; both off for
+    # this load only (reset below).
+    con.execute("SET disabled_compression_methods = 'fsst'")
+    con.execute("SET preserve_insertion_order = false")
     try:
+        con.execute("BEGIN TRANSACTION")
         for i, (src, (reader, select)) in enumerate(plans, start=1):
             if progress:
                 progress(f"[{i}/{len(plans)}] loading {src.name}")
@@ -259,6 +260,10 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: 
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
         raise
+    finally:
+        for setting in ("disabled_compression_methods", "preserve_insertion_order",
+                        "enable_progress_bar"):
+            con.execute(f"RESET {setting}")
     if progress and result.replaced_rows:
         progress(f"replaced {result.replaced_rows} rows of {', '.join(result.billing_periods)} "
                  f"from earlier loads ({result.replaced_from}); load every file of a billing "

@@ -32,7 +32,8 @@ SELECT w.billing_period, w.service, w.ratio_unit,
        CASE WHEN $methodology = 'ccf' THEN coalesce(u.kwh_per_cost, 0)
             ELSE coalesce(s.kwh_per_cost, u.kwh_per_cost, p.kwh_per_cost, 0) END
            AS kwh_per_cost,
-       CASE WHEN $methodology = 'ccf' THEN 'unit'
+       CASE WHEN $methodology = 'ccf' AND u.kwh_per_cost IS NOT NULL THEN 'unit'
+            WHEN $methodology = 'ccf' THEN 'no_known_rows'
             WHEN s.kwh_per_cost IS NOT NULL THEN 'service_unit'
             WHEN u.kwh_per_cost IS NOT NULL THEN 'unit'
             WHEN p.kwh_per_cost IS NOT NULL THEN 'all_usage'

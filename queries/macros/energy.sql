@@ -45,3 +45,10 @@ CREATE OR REPLACE MACRO ccf_embodied_kg(te_kg, time_reserved_hours, lifespan_hou
     CASE WHEN total_vcpus > 0 AND lifespan_hours > 0
          THEN te_kg * (time_reserved_hours / lifespan_hours) * (reserved_vcpus / total_vcpus)
          ELSE 0 END;
+
+-- Unknown usage. CCF UnknownEstimator: rows without a physical model get
+-- kWh = (kWh per unit of cost of directly estimated rows) x their cost; other rows keep the
+-- kWh estimated directly. Linear in cost, so it applies to sums of rows as well as to rows.
+CREATE OR REPLACE MACRO ccf_usage_kwh(estimate_path, direct_kwh, kwh_per_cost, ratio_cost) AS
+    CASE WHEN estimate_path = 'from_cost' THEN coalesce(kwh_per_cost, 0) * ratio_cost
+         ELSE direct_kwh END;

@@ -3,8 +3,8 @@
 -- (int_unknown_ratios).
 WITH final AS (
     SELECT d.*, r.ratio_basis,
-           CASE WHEN d.estimate_path = 'from_cost' THEN coalesce(r.kwh_per_cost, 0) * d.ratio_cost
-                ELSE d.direct_kwh END AS energy_kwh
+           ccf_usage_kwh(d.estimate_path, d.direct_kwh, r.kwh_per_cost, d.ratio_cost)
+               AS energy_kwh
     FROM int_usage_lines d
     LEFT JOIN int_unknown_ratios r
       ON d.estimate_path = 'from_cost' AND r.billing_period = d.billing_period

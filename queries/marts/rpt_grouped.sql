@@ -3,9 +3,8 @@
 -- sums: energy of rows estimated from cost = ratio x summed cost (linear), CO2e per grid factor.
 WITH priced AS (
     SELECT a.report_key, a.cost, a.embodied_kg, a.gco2e_per_kwh,
-           CASE WHEN a.estimate_path = 'from_cost'
-                THEN coalesce(r.kwh_per_cost, 0) * a.ratio_cost
-                ELSE a.direct_kwh END AS energy_kwh
+           ccf_usage_kwh(a.estimate_path, a.direct_kwh, r.kwh_per_cost, a.ratio_cost)
+               AS energy_kwh
     FROM int_usage_agg a
     LEFT JOIN int_unknown_ratios r
       ON a.estimate_path = 'from_cost' AND r.billing_period = a.billing_period

@@ -168,3 +168,23 @@ def test_ingest_leaves_the_session_settings_as_they_were(tmp_path):
         after = db.con.execute("SELECT current_setting('preserve_insertion_order'), "
                                "current_setting('disabled_compression_methods')").fetchone()
     assert after == before
+
+
+def test_the_same_export_twice_in_one_load_is_refused(tmp_path):
+    """x.csv and x.csv.gz of the same report would double-count the month."""
+    import gzip
+    import shutil
+
+    rows = [{"start": f"2026-10-0{d}T00:00:00Z", "service": "AmazonEC2",
+             "usage_type": "BoxUsage:m5.large", "unit": "Hrs", "amount": "24", "cost": "2.304",
+             "vcpu": "2"} for d in (1, 2)]
+    plain = write_cur(tmp_path / "x.csv", rows)
+    with plain.open("rb") as src, gzip.open(tmp_path / "x.csv.gz", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    part2 = write_cur(tmp_path / "part2.csv", rows[:1])
+    with api.open_db(tmp_path / "d.duckdb") as db:
+        with pytest.raises(CcfError, match="x.csv.gz.*same billing rows as .*x.csv"):
+            api.ingest_aws_cur(db, [str(tmp_path / "x.csv"), str(tmp_path / "x.csv.gz")])
+        assert db.con.execute("SELECT count(*) FROM raw_aws_cur").fetchone()[0] == 0
+        # genuine parts of one month (different rows) load together
+        assert api.ingest_aws_cur(db, [str(plain), str(part2)]).rows == 3

@@ -253,6 +253,7 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: 
                 con.execute(f"INSERT INTO raw_aws_cur BY NAME SELECT {select} FROM {reader}")
             except duckdb.Error as exc:
                 raise _input_error(src, exc) from None
+        _refuse_duplicate_files(con, load_id)
         result = _replace_periods(con, load_id, len(plans), label)
         con.execute("COMMIT")
     except BaseException:
@@ -269,6 +270,23 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: 
                  f"from earlier loads ({result.replaced_from}); load every file of a billing "
                  "period in one command")
     return result
+
+
+def _refuse_duplicate_files(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    """Two files of one load with the same periods, row count and cost are the same export
+    twice (``x.csv`` beside ``x.csv.gz``, a copied folder): loading both would double-count."""
+    dup = con.execute(
+        """WITH per_file AS (
+               SELECT source_file, list(DISTINCT billing_period ORDER BY billing_period) AS p,
+                      count(*) AS n, round(sum(unblended_cost), 6) AS c
+               FROM raw_aws_cur WHERE load_id = ? GROUP BY source_file)
+           SELECT a.source_file, b.source_file FROM per_file a JOIN per_file b
+             ON a.p = b.p AND a.n = b.n AND a.c IS NOT DISTINCT FROM b.c
+            AND a.source_file < b.source_file
+           ORDER BY 1, 2 LIMIT 1""", [load_id]).fetchone()
+    if dup:
+        raise InputError(dup[1], f"same billing rows as {dup[0]} (same periods, row count and "
+                         "cost): the same export given twice; load one of them")
 
 
 def _replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, files: int,

@@ -22,12 +22,11 @@ import duckdb
 from ccf_py import __version__, coefficients
 from ccf_py import db as dbmod
 from ccf_py.errors import ConfigError
-from ccf_py.estimate import create_estimates, drop_estimates
+from ccf_py.estimate import check_methodology, create_estimates, drop_estimates
 from ccf_py.ingest import aws_cur
 from ccf_py.ingest.aws_cur import IngestResult, snake
 from ccf_py.ingest.sources import expand_sources
 from ccf_py.model import (
-    METHODOLOGIES,
     METRIC_COLUMNS,
     REPORT_KEYS,
     CoverageRow,
@@ -121,11 +120,6 @@ def parse_by(by: str | Sequence[str]) -> tuple[str, ...]:
     return keys
 
 
-def _check_methodology(methodology: str) -> None:
-    if methodology not in METHODOLOGIES:
-        raise ConfigError(f"--methodology {methodology!r}: use one of {', '.join(METHODOLOGIES)}")
-
-
 def _key_sql(keys: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
     """SQL expressions for report keys (fixed text) and the bound parameters tags need."""
     exprs, params = [], {}
@@ -175,7 +169,7 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     Runs ``rpt_grouped``: the estimates read the billing rows once whatever the keys (plus
     two DISTINCT scans: usage keys to classify, regions to price).
     """
-    _check_methodology(methodology)
+    check_methodology(methodology)
     keys = parse_by(by)
     month = _loaded_month(db, month)
     exprs, params = _key_sql(keys)
@@ -210,7 +204,7 @@ def available_months(db: Database) -> list[str]:
 def monthly_report(db: Database, *, month: str | None = None,
                    methodology: str = "default") -> MonthlyReport:
     """Everything the monthly report shows, for ``month`` (default: the latest loaded)."""
-    _check_methodology(methodology)
+    check_methodology(methodology)
     months = available_months(db)
     if not months:
         raise ConfigError("the database holds no billing data (run 'ccf-py ingest aws-cur')")

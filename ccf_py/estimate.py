@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import fields
 from datetime import date
 
 import duckdb
 
 from ccf_py import coefficients
-from ccf_py.classify import KEY_CLASS_COLUMNS, UsageKey, classify_keys
+from ccf_py.classify import KEY_CLASS_COLUMNS, KeyClass, UsageKey, classify_keys
 from ccf_py.errors import ConfigError
 from ccf_py.model import METHODOLOGIES
 from ccf_py.resources import query_text
 
+KEY_CLASS_TYPES = {f.name: f.type for f in fields(KeyClass)}
 KEY_COLUMNS = ("service", "usage_type", "pricing_unit", "line_item_type", "vcpu",
                "cur_instance_type")
 
 
+def check_methodology(methodology: str) -> None:
+    if methodology not in METHODOLOGIES:
+        raise ConfigError(f"--methodology {methodology!r}: use one of "
+                          f"{', '.join(METHODOLOGIES)}")
+
+
 def build_key_classes(con: duckdb.DuckDBPyConnection, methodology: str) -> int:
     """(Re)create TEMP table ``usage_key_class``: one row per distinct usage key."""
-    if methodology not in METHODOLOGIES:
-        raise ConfigError(f"unknown methodology {methodology!r} (use one of "
-                          f"{', '.join(METHODOLOGIES)})")
+    check_methodology(methodology)
     rows = con.execute(
         "SELECT DISTINCT service, usage_type, pricing_unit, line_item_type, vcpu, instance_type "
         "FROM raw_aws_cur").fetchall()
@@ -54,16 +60,16 @@ def _literal(value: object) -> str:
 
 
 def _type(column: str) -> str:
-    if column in ("usage_class", "rule_id", "estimate_path", "instance_type", "ratio_unit",
-                  "note"):
-        return "VARCHAR"
-    if column == "storage_per_gb_month":
+    """DuckDB type of a KeyClass field, from its annotation (one source of truth)."""
+    annotation = str(KEY_CLASS_TYPES[column])
+    if "bool" in annotation:
         return "BOOLEAN"
-    return "DOUBLE"
+    return "VARCHAR" if "str" in annotation else "DOUBLE"
 
 
-# The SQL models in dependency order, with how each is materialised. int_unknown_ratios is a
-# handful of rows; the per-row models stay views so a grouped report streams over the raw table.
+# The SQL models in dependency order, with how each is materialised. The small ones (regions,
+# sums per key, ratios) are tables; the per-row models stay views so a report streams over the
+# raw table (create_estimates(materialize=True) makes them tables for the monthly report).
 MODELS: tuple[tuple[str, str], ...] = (
     ("intermediate/int_region_factors.sql", "table"),
     ("intermediate/int_usage_lines.sql", "view"),

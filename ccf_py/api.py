@@ -33,6 +33,7 @@ from ccf_py.model import (
     MonthlyReport,
     ReportTable,
 )
+from ccf_py.report.render import confidence_line
 
 __all__ = ["Database", "IngestResult", "ingest_aws_cur", "monthly_report", "open_db",
            "parse_by", "parse_month", "report"]
@@ -50,6 +51,12 @@ KEY_SQL = {
     "day": "coalesce(strftime(usage_start, '%Y-%m-%d'), '')",
     "resource_id": "coalesce(resource_id, '')",
 }
+
+
+# fct_usage_estimates' estimation path, with rows extrapolated from a ratio that could not be
+# learned (too small a base, no directly estimated usage) as 'not_estimable' (as rpt_grouped)
+NOT_ESTIMABLE_SQL = ("CASE WHEN ratio_basis IN ('base_too_small', 'no_known_rows') "
+                     "THEN 'not_estimable' ELSE estimate_path END")
 
 
 @dataclass
@@ -179,20 +186,29 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     create_estimates(db.con, methodology, parse_month(month), report_key=struct,
                      key_params=params)
     select = [f"report_key.{c} AS {c}" for c in cols]
-    metrics = [f"coalesce({m}, 0) AS {m}" for m in METRIC_COLUMNS]
-    rows = db.con.execute(f"SELECT {', '.join(select + metrics)} FROM rpt_grouped "
+    metrics = [f"coalesce(sum({m}), 0) AS {m}" for m in METRIC_COLUMNS]
+    group = f"GROUP BY {', '.join(cols)}" if keys else ""
+    rows = db.con.execute(f"SELECT {', '.join(select + metrics)} FROM rpt_grouped {group} "
                           f"{_order(keys, cols)}").fetchall()
     if not keys and not rows:
         rows = [(0.0,) * len(METRIC_COLUMNS)]
-    return ReportTable(keys, tuple(tuple(r) for r in rows), methodology, month)
+    paths = db.con.execute(
+        "SELECT estimate_path, sum(lines), sum(cost), sum(co2e_total_kg) FROM rpt_grouped "
+        "GROUP BY 1 ORDER BY 4 DESC, 3 DESC").fetchall()
+    return ReportTable(keys, tuple(tuple(r) for r in rows), methodology, month,
+                       coverage=_coverage_rows(paths))
+
+
+def _coverage_rows(rows: list[tuple]) -> tuple[CoverageRow, ...]:
+    return tuple(CoverageRow(p, int(n), float(c or 0), float(k or 0)) for p, n, c, k in rows)
 
 
 def coverage(con: duckdb.DuckDBPyConnection) -> tuple[CoverageRow, ...]:
     """Share of rows and cost by estimation path (needs ``fct_usage_estimates``)."""
     rows = con.execute(
-        """SELECT estimate_path, count(*), sum(cost), sum(co2e_total_kg)
-           FROM fct_usage_estimates GROUP BY 1 ORDER BY 3 DESC""").fetchall()
-    return tuple(CoverageRow(p, int(n), float(c or 0), float(k or 0)) for p, n, c, k in rows)
+        f"""SELECT {NOT_ESTIMABLE_SQL}, count(*), sum(cost), sum(co2e_total_kg)
+            FROM fct_usage_estimates GROUP BY 1 ORDER BY 3 DESC""").fetchall()
+    return _coverage_rows(rows)
 
 
 def available_months(db: Database) -> list[str]:
@@ -216,13 +232,14 @@ def monthly_report(db: Database, *, month: str | None = None,
         return _grouped(con, tuple(keys), methodology, month, limit)
 
     totals = g().totals()
-    notes = _notes(con, methodology)
+    covered = coverage(con)
+    notes = (confidence_line(covered), *_notes(con, methodology))
     return MonthlyReport(
         month=month, methodology=methodology, version=__version__,
         coefficients_fingerprint=coefficients.fingerprint(), totals=totals,
         by_service=g("service"), by_region=g("region"), by_account=g("account"),
         by_usage_class=g("usage_class"), by_day=g("day"),
-        top_resources=g("resource_id", "service", limit=15), coverage=coverage(con),
+        top_resources=g("resource_id", "service", limit=15), coverage=covered,
         notes=notes)
 
 
@@ -256,12 +273,18 @@ def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
     if unk:
         notes.append("Fallback coefficients: " + "; ".join(unk) + ".")
     zero = con.execute(
-        "SELECT count(*), sum(abs(cost)) FROM fct_usage_estimates WHERE estimate_path = 'none' "
-        "OR (estimate_path = 'from_cost' AND ratio_basis = 'no_known_rows')").fetchone()
+        f"SELECT count(*), sum(abs(cost)) FROM fct_usage_estimates WHERE estimate_path = 'none' "
+        f"OR {NOT_ESTIMABLE_SQL} = 'not_estimable'").fetchone()
     if zero[0]:
+        c = coefficients.load().constants
         notes.append(f"{zero[0]:,} usage rows (cost {zero[1]:,.2f}) could not be estimated and "
                      "count as zero: " + ("CCF gives them no estimate (no vCPU data, or a "
                                           "unit no directly estimated row has)."
                                           if methodology == "ccf" else
-                                          "no directly estimated usage in that month."))
+                                          "too little directly estimated usage in that month "
+                                          "to extrapolate from (a kWh-per-cost ratio is learned "
+                                          f"from at least {c['ratio_min_base_cost']:,.2f} of "
+                                          "cost, and from at least "
+                                          f"{c['ratio_min_base_share']:.0%} of the cost it "
+                                          "is applied to)."))
     return tuple(notes)

@@ -30,6 +30,9 @@ NETWORK_UNITS = ("GB", "GigaBytes")
 # again would double the footprint. Support is billed as a share of spend ("Dollar").
 # Instance families whose value is in GPUs or accelerators (p5, g6, inf2, trn1, dl1...).
 ACCELERATOR_FAMILY = re.compile(r"^(p\d|g\d|gr\d|inf\d|trn\d|dl\d|vt\d|f\d)")
+GRAVITON2 = "AWS Graviton2"
+# Service prefixes of instance types in usage types (CCF extractInstanceTypeFromUsageType)
+CCF_TYPE_PREFIX = re.compile(r"^((db|cache|dax|dms|ml|mq|KernelGateway-ml|.+Kafka)\.)")
 NOT_ENERGY_USAGE = ("ECS-EC2-GB-Hours", "ECS-EC2-vCPU-Hours", "EMR-EKS-EC2-GBHours",
                     "EMR-EKS-EC2-vCPUHours", "Dollar")
 
@@ -69,6 +72,7 @@ class KeyClass:
     embodied_rr_vcpus: float = 0.0         # SCI RR: vCPUs reserved
     embodied_totr_vcpus: float = 0.0       # SCI TotR: vCPUs of the host
     ratio_unit: str = ""                   # unit whose kWh-per-cost ratio estimates unknown rows
+    feeds_ratio: bool = True               # its kWh and cost teach the unknown-usage ratios
     note: str = ""
 
 
@@ -108,12 +112,12 @@ class Classifier:
         unknown = _contains_any(self.lists["unknown_usage_types"], ut)
         if unknown:  # NAT, load balancers, EKS control plane...: no physical model
             return self._unknown(key, "unknown", f"unknown_usage_type:{unknown}")
+        if "Fargate-GB-Hours" in ut:  # CCF sets its unit to GB-Hours whatever it was
+            return self._fargate_memory(key)
         if unit not in self.lists["known_usage_units"]:
             return self._unknown(key, "unknown", f"unknown_unit:{unit or 'empty'}")
-        if key.usage_type and "Fargate-GB-Hours" in ut:
-            return self._fargate_memory(key)
-        if key.service == "AmazonRedshift" and unit == "seconds":
-            return self._unknown(key, "compute", "redshift_seconds")
+        if key.service == "AmazonRedshift" and unit in HOUR_UNITS + ("seconds",):
+            return self._redshift(key)
         if unit in HOUR_UNITS:
             return self._compute(key)
         if unit in STORAGE_MONTH_UNITS or unit == "GB-Hours":
@@ -152,22 +156,32 @@ class Classifier:
     # ---- instance-type parsing (CCF CostAndUsageReportsRow semantics) -------------------
     @staticmethod
     def ccf_instance_type(usage_type: str) -> str:
+        """CCF's parseInstanceTypeFromUsageType: the type its processor, memory and
+        embodied lookups use (``xl`` completed to ``xlarge``; db/cache/Kafka prefixes cut)."""
         ut = usage_type + "arge" if usage_type.endswith("xl") else usage_type
         for prefix in ("db", "cache", "Kafka"):
             if prefix in ut:
                 return ut.split(prefix + ".")[-1]
         return ut.split(":")[-1]
 
+    @staticmethod
+    def ccf_vcpu_type(usage_type: str) -> str:
+        """CCF's extractInstanceTypeFromUsageType: the type its vCPU lookup uses, taken from
+        the raw usage type (no ``xl`` completion: CCF completes it only afterwards) with the
+        service prefixes of SageMaker, MQ, DAX, DMS, RDS, ElastiCache and MSK cut
+        (``Notebk:ml.t3.medium`` -> ``t3.medium``)."""
+        return CCF_TYPE_PREFIX.sub("", usage_type.split(":")[-1], count=1)
+
     def _instance_type(self, key: UsageKey) -> str:
         parsed = self.ccf_instance_type(key.usage_type or "")
-        if self.ccf or not key.instance_type:
+        if self.ccf:
             return parsed
         # default: trust the CUR's product/instanceType (db.m5.large, cache.r6g.xlarge), but
-        # fall back to the usage type when the column carries a suffix (m5.large.search)
-        cur = re.sub(r"^(db|cache|dax|ml|mq)\.", "", key.instance_type)
-        if cur in self.coef.instances or parsed not in self.coef.instances:
-            return cur
-        return parsed
+        # fall back to the usage type when the column carries a suffix (m5.large.search) or
+        # is missing, the usage type's own prefix cut (ml.t3.medium -> t3.medium)
+        cur = CCF_TYPE_PREFIX.sub("", key.instance_type, count=1) if key.instance_type else ""
+        candidates = (cur, parsed, CCF_TYPE_PREFIX.sub("", parsed, count=1))
+        return next((c for c in candidates if c in self.coef.instances), cur or parsed)
 
     def _burstable(self, key: UsageKey, itype: str) -> InstanceType | None:
         inst = self.coef.instances.get(itype)
@@ -199,7 +213,8 @@ class Classifier:
 
     def _compute(self, key: UsageKey) -> KeyClass:
         itype = self._instance_type(key)
-        vcpu, how = self._vcpu_per_hour(key, itype)
+        vtype = self.ccf_vcpu_type(key.usage_type or "") if self.ccf else itype
+        vcpu, how = self._vcpu_per_hour(key, vtype)
         if vcpu is None:
             if self.ccf:  # CCF logs "Could not estimate compute usage" and returns 0 kWh
                 return KeyClass("compute", "compute:no_vcpu", "none", instance_type=itype,
@@ -227,10 +242,11 @@ class Classifier:
             replication_factor=rf, ratio_unit=key.pricing_unit, note=note,
             **({} if vcpu_service else self._embodied(itype)))
 
-    def _extra_memory_gb(self, key: UsageKey, itype: str) -> float:
+    def _extra_memory_gb(self, key: UsageKey, itype: str,
+                         inst: InstanceType | None = None) -> float:
         """GB of memory beyond what the SPECpower reference server has, per instance-hour
         (CCF MemoryEstimator; burstable types excluded)."""
-        inst = self.coef.instances.get(itype)
+        inst = inst or self.coef.instances.get(itype)
         if not inst or not inst.memory_gb or not inst.family_largest_memory_gb:
             return 0.0
         if self._burstable(key, itype) or (inst.burstable_baseline_pct and not self.ccf):
@@ -246,7 +262,7 @@ class Classifier:
             return 0.0
         return delta * inst.memory_gb / inst.family_largest_memory_gb
 
-    def _embodied(self, itype: str) -> dict[str, Any]:
+    def _embodied(self, itype: str, inst: InstanceType | None = None) -> dict[str, Any]:
         """Inputs of SCI's M = TE x (TiR / EL) x (RR / TotR) per unit of usage (hours).
 
         CCF sets TiR = hours / instance vCPUs (quirk Q2, issue #1379), so its embodied is a
@@ -255,7 +271,8 @@ class Classifier:
         ``default`` uses at least a 96-vCPU host.
         """
         parts = itype.split(".")
-        inst = self.coef.instances.get(f"{parts[-2]}.{parts[-1]}") if len(parts) >= 2 else None
+        if inst is None and len(parts) >= 2:
+            inst = self.coef.instances.get(f"{parts[-2]}.{parts[-1]}")
         if not inst or not inst.embodied_kg or not inst.vcpus or not inst.family_largest_vcpus:
             return {}
         host = inst.family_largest_vcpus
@@ -265,18 +282,80 @@ class Classifier:
                 "embodied_time_per_unit": 1 / inst.vcpus if self.ccf else 1.0,
                 "embodied_rr_vcpus": inst.vcpus, "embodied_totr_vcpus": host}
 
+    def _redshift(self, key: UsageKey) -> KeyClass:
+        """Redshift node hours (``Node:ra3.4xlarge``; concurrency scaling in seconds) as
+        compute from the Redshift node table, as CCF's CostAndUsageReportsRow does: seconds
+        are hours / 3600; vCPUs from the CUR's product/vcpu, else the node table; memory and
+        embodied from the node type.
+
+        CCF divides the table's vCPUs by 3600 as well (extractVCpuFromInstanceType), so a row
+        without product/vcpu gets 1/3600 of its CPU energy; ``ccf`` keeps that,
+        ``default`` does not. CCF has embodied data only for the nodes that are also in EC2's
+        table (ra3.4xlarge/16xlarge, dc2, ds2); ``default`` gives ra3.xlplus its family's host.
+        """
+        itype = self.ccf_instance_type(key.usage_type or "")
+        node = self.coef.redshift.get(itype)
+        hours = 1 / 3600 if key.pricing_unit == "seconds" else 1.0
+        unit = "Hrs"  # CCF turns Redshift seconds into hours, for the ratios as well
+        if key.vcpu:
+            vcpu, how = key.vcpu, "cur_product_vcpu"
+        elif node and node.vcpus:
+            vcpu, how = node.vcpus / (3600 if self.ccf else 1), "redshift_node_table"
+        else:
+            if self.ccf:  # CCF: NaN compute, "Could not estimate compute usage", 0 kWh
+                return KeyClass("compute", "redshift:no_vcpu", "none", instance_type=itype,
+                                ratio_unit=unit)
+            return KeyClass("compute", "redshift:no_vcpu", "from_cost", instance_type=itype,
+                            ratio_unit=unit)
+        lo, hi, fallback = self._watts(node.cpu_architectures if node else ())
+        embodied = self._embodied(itype, node) if node else {}
+        if not embodied and node and not self.ccf:
+            embodied = self._family_embodied(node)
+        if embodied:
+            embodied["embodied_time_per_unit"] *= hours
+        note = f"Redshift {itype}: CPU architecture unknown, AWS average watts used"
+        if how == "redshift_node_table" and self.ccf:
+            note += "; CCF divides the node table's vCPUs by 3600"
+        return KeyClass(
+            "compute", f"redshift:{how}", "fallback" if fallback else "direct",
+            instance_type=itype, vcpu_hours_per_unit=vcpu * hours, cpu_min_w=lo, cpu_max_w=hi,
+            memory_gb_hours_per_unit=self._extra_memory_gb(key, itype, node) * hours,
+            replication_factor=self._replication(key), ratio_unit=unit,
+            note=note if fallback else "", **embodied)
+
+    def _family_embodied(self, node: InstanceType) -> dict[str, Any]:
+        """SCI inputs for a node type without embodied data of its own: its family's host
+        (every EC2-table member of a family carries the same host embodied)."""
+        kin = next((i for i in self.coef.instances.values()
+                    if i.family == node.family and i.embodied_kg), None)
+        if not kin or not node.vcpus or not node.family_largest_vcpus:
+            return {}
+        return {"embodied_te_kg": kin.embodied_kg, "embodied_time_per_unit": 1.0,
+                "embodied_rr_vcpus": node.vcpus,
+                "embodied_totr_vcpus": node.family_largest_vcpus}
+
     def _lambda(self, key: UsageKey) -> KeyClass:
-        lo, hi, _ = self._watts(())
+        # arm64 functions run on Graviton2 (AWS Lambda docs); CCF: a usage type ending "-ARM"
+        lambda_ = key.service == "AWSLambda"
+        arm = lambda_ and (key.usage_type or "").endswith("-ARM")
+        # CCF: another service billed in seconds gets its instance type's processors
+        inst = None if lambda_ else self.coef.instances.get(
+            self.ccf_instance_type(key.usage_type or ""))
+        lo, hi, _ = self._watts((GRAVITON2,) if arm else
+                                inst.cpu_architectures if inst else ())
         if self.ccf:  # CCF: seconds / 3600 as vCPU-hours, whatever the memory size
             vcpu = 1 / 3600
         else:         # 1,769 MB of configured memory buys one vCPU (AWS Lambda docs)
             per_gb = 1 / self.c["lambda_gb_per_vcpu"] if "GB-Second" in key.pricing_unit else 1
             vcpu = per_gb / 3600
+        # CCF's seconds path never adds its kWh to the unknown-usage totals (unlike every
+        # other estimate), so in ``ccf`` Lambda teaches no ratio
         return KeyClass("compute", "compute:lambda_seconds", "fallback",
                         instance_type=None, vcpu_hours_per_unit=vcpu, cpu_min_w=lo,
                         cpu_max_w=hi, replication_factor=self._replication(key),
-                        ratio_unit=key.pricing_unit,
-                        note="serverless: AWS average watts per vCPU")
+                        ratio_unit=key.pricing_unit, feeds_ratio=not self.ccf,
+                        note="serverless arm64: Graviton2 watts per vCPU" if arm else
+                        "serverless: AWS average watts per vCPU")
 
     def _fargate_memory(self, key: UsageKey) -> KeyClass:
         if self.ccf:  # quirk Q14: CCF costs Fargate memory GB-hours as SSD storage

@@ -15,7 +15,7 @@ from ccf_py import __version__, api
 from ccf_py.db import resolve_path
 from ccf_py.errors import CcfError, ConfigError
 from ccf_py.model import METHODOLOGIES, REPORT_KEYS
-from ccf_py.report.render import FORMATS, render_table
+from ccf_py.report.render import FORMATS, confidence_line, render_table
 
 
 class Context:
@@ -127,22 +127,23 @@ def report(obj: Context, methodology: str, by: str, month: str | None, fmt: str,
         ccf-py report --by service,usage_class --month 2026-10
         ccf-py report --by tag:team --format csv --out team.csv
     """
-    def do() -> str:
+    def do() -> tuple[str, str]:
         with api.open_db(obj.db, read_only=True) as db:
-            text = render_table(api.report(db, methodology=methodology, by=by, month=month),
-                                fmt)
+            table = api.report(db, methodology=methodology, by=by, month=month)
+        text = render_table(table, fmt)
         if out:
             try:
                 Path(out).write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise ConfigError(f"--out {out}: {exc.strerror or exc}") from None
-        return text
+        return text, confidence_line(table.coverage)
 
-    text = run(obj, do)
+    text, confidence = run(obj, do)
     if out:
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(text, nl=not text.endswith("\n"))
+    click.echo(confidence, err=True)  # stderr: CSV and JSON on stdout stay machine-readable
 
 
 @main.command()

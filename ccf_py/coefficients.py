@@ -29,6 +29,9 @@ SCHEMAS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
         "cpu_architectures": "VARCHAR", "gpu_count": "DOUBLE", "gpu_model": "VARCHAR",
         "burstable_baseline_pct": "DOUBLE", "family_largest_vcpus": "DOUBLE",
         "family_largest_memory_gb": "DOUBLE", "source": "VARCHAR"}, ("instance_type",)),
+    "aws_redshift_node_types": ({
+        "node_type": "VARCHAR", "family": "VARCHAR", "size": "VARCHAR", "vcpus": "DOUBLE",
+        "memory_gb": "DOUBLE", "source": "VARCHAR"}, ("node_type",)),
     "cpu_power": ({
         "provider": "VARCHAR", "architecture": "VARCHAR", "min_w_per_vcpu": "DOUBLE",
         "max_w_per_vcpu": "DOUBLE", "memory_gb_per_chip": "DOUBLE", "source": "VARCHAR"},
@@ -147,6 +150,7 @@ class Coefficients:
     """Python view of the tables the usage-key classifier needs."""
 
     instances: dict[str, InstanceType]
+    redshift: dict[str, InstanceType]                    # Redshift node types (ra3.xlplus...)
     cpu: dict[str, tuple[float, float, float | None]]   # arch -> (min W, max W, GB/chip)
     gpu: dict[str, tuple[float, float]]                  # model -> (min W, max W)
     constants: dict[str, float]                          # aws constants by key
@@ -164,6 +168,7 @@ def load() -> Coefficients:
             tuple(a for a in r["cpu_architectures"].split("|") if a),
             _f(r["gpu_count"]), r["gpu_model"] or None, _f(r["burstable_baseline_pct"]),
             _f(r["family_largest_vcpus"]), _f(r["family_largest_memory_gb"]))
+    redshift = _redshift_nodes(instances)
     cpu = {r["architecture"]: (float(r["min_w_per_vcpu"]), float(r["max_w_per_vcpu"]),
                                _f(r["memory_gb_per_chip"]))
            for r in validate("cpu_power") if r["provider"] == "aws"}
@@ -179,5 +184,23 @@ def load() -> Coefficients:
         for r in sorted(validate("replication_factors"),
                         key=lambda r: (r["service"], int(r["priority"])))
         if r["provider"] == "aws")
-    return Coefficients(instances, cpu, gpu, constants,
+    return Coefficients(instances, redshift, cpu, gpu, constants,
                         {k: tuple(v) for k, v in lists.items()}, replication)
+
+
+def _redshift_nodes(instances: dict[str, InstanceType]) -> dict[str, InstanceType]:
+    """Redshift node types as instance types. vCPUs and memory from the Redshift table; the
+    family's largest node is its last row (CCF reads EC2's table first, whose ra3, dc2 and ds2
+    families end in the same node); CPU and embodied data only where EC2's table has the same
+    type (CCF's embodied lookup reads EC2's table alone)."""
+    rows = validate("aws_redshift_node_types")
+    largest = {r["family"]: r for r in rows}  # the last row of each family wins
+    nodes = {}
+    for r in rows:
+        ec2 = instances.get(r["node_type"])
+        last = largest[r["family"]]
+        nodes[r["node_type"]] = InstanceType(
+            r["node_type"], r["family"], _f(r["vcpus"]), _f(r["memory_gb"]),
+            ec2.embodied_kg if ec2 else None, ec2.cpu_architectures if ec2 else (),
+            None, None, None, _f(last["vcpus"]), _f(last["memory_gb"]))
+    return nodes

@@ -32,11 +32,17 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     target = resolve_path(path)
     if target != ":memory:" and read_only and not Path(target).exists():
         raise ConfigError(f"{target}: no such database (run 'ccf-py ingest aws-cur ...' first)")
+    _refuse_other_files(target)
     try:
         con = duckdb.connect(target, read_only=read_only)
     except duckdb.Error as exc:
         raise ConfigError(f"{target}: cannot open database: "
                           f"{str(exc).strip().splitlines()[0]}") from None
+    try:
+        _refuse_other_databases(con, target, read_only)
+    except ConfigError:
+        con.close()
+        raise
     # CUR timestamps are UTC; a local TimeZone would shift TIMESTAMPTZ values (Parquet) into
     # the previous month or day.
     con.execute("SET TimeZone = 'UTC'")
@@ -50,6 +56,37 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
         con.execute(RAW_TABLE_DDL)
     prepare(con)
     return con
+
+
+# A DuckDB database file carries this at bytes 8-11 (its storage header's magic).
+_DUCKDB_MAGIC = b"DUCK"
+OWN_TABLES = frozenset({"raw_aws_cur", "ingest_log"})
+
+
+def _refuse_other_files(target: str) -> None:
+    """A --db that names a CSV, a Parquet file or anything else that is not DuckDB's."""
+    path = Path(target)
+    if target == ":memory:" or not path.is_file() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as fh:
+        if fh.read(12)[8:12] != _DUCKDB_MAGIC:
+            raise ConfigError(f"{target}: not a ccf_py database (not a DuckDB file; is it a "
+                              "billing file? load it with 'ccf-py --db DB ingest aws-cur FILE')")
+
+
+def _refuse_other_databases(con: duckdb.DuckDBPyConnection, target: str,
+                            read_only: bool) -> None:
+    """A DuckDB database that ccf_py did not create: never report from it or write into it."""
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND NOT temporary").fetchall()}
+    if read_only and "raw_aws_cur" not in tables:
+        raise ConfigError(f"{target}: not a ccf_py database (it has no raw_aws_cur table); "
+                          "load billing data with 'ccf-py ingest aws-cur', or give the right --db")
+    if tables and not tables & OWN_TABLES:
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise ConfigError(f"{target}: a DuckDB database ccf_py did not create (tables: {shown}); "
+                          "give --db a new file or a ccf_py database")
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:

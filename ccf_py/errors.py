@@ -9,13 +9,13 @@ class InputError(CcfError):
     """A billing file (or URI) that cannot be read as what it claims to be."""
 
     def __init__(self, source: str, message: str, row: int | None = None,
-                 column: str | None = None) -> None:
+                 column: str | None = None, row_word: str = "line") -> None:
         self.source = source
         self.row = row
         self.column = column
         where = source
         if row is not None:
-            where += f", line {row}"
+            where += f", {row_word} {row}"  # "line" of a text file, "row" of a Parquet file
         if column is not None:
             where += f", column {column!r}"
         super().__init__(f"{where}: {message}")

@@ -29,6 +29,16 @@ METRIC_COLUMNS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class CoverageRow:
+    """Share of cost handled by one estimation path (direct, fallback, from_cost, non_usage...)."""
+
+    path: str
+    rows: int
+    cost: float
+    co2e_total_kg: float
+
+
+@dataclass(frozen=True)
 class ReportTable:
     """A grouped report: ``keys`` columns, then the five metric columns, one tuple per row."""
 
@@ -36,6 +46,8 @@ class ReportTable:
     rows: tuple[tuple, ...]
     methodology: str
     month: str | None = None
+    # how the CO2e of the whole report (all rows, not only these keys' rows) was estimated
+    coverage: tuple[CoverageRow, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -48,16 +60,6 @@ class ReportTable:
         n = len(self.keys)
         return {m: sum(float(r[n + i] or 0) for r in self.rows)
                 for i, m in enumerate(METRIC_COLUMNS)}
-
-
-@dataclass(frozen=True)
-class CoverageRow:
-    """Share of cost handled by one estimation path (direct, fallback, from_cost, non_usage...)."""
-
-    path: str
-    rows: int
-    cost: float
-    co2e_total_kg: float
 
 
 @dataclass(frozen=True)

@@ -123,3 +123,39 @@ def test_tag_grouping(tmp_path):
     data = {d["tag:team"]: d for d in json.loads(r.stdout)}
     assert set(data) == {"a", "b", ""}
     assert data["b"]["energy_kwh"] == pytest.approx(2 * data["a"]["energy_kwh"])
+
+
+def _hash(path: Path) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).digest()
+
+
+def test_db_that_is_not_a_ccf_py_database_is_named_and_left_alone(tmp_path):
+    import duckdb
+
+    other = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(other))
+    con.execute("CREATE TABLE t (a INTEGER)")
+    con.close()
+    sample = FIX / "aws_cur_legacy_sample.csv"
+    before = _hash(other)
+    r = ccf("--db", str(other), "report", cwd=tmp_path)
+    assert r.returncode == 1
+    assert r.stderr.strip() == (f"Error: {other}: not a ccf_py database (it has no raw_aws_cur "
+                                "table); load billing data with 'ccf-py ingest aws-cur', or "
+                                "give the right --db")
+    r = ccf("--db", str(other), "ingest", "aws-cur", str(sample), cwd=tmp_path)
+    assert r.returncode == 1 and "a DuckDB database ccf_py did not create (tables: t)" in r.stderr
+    assert _hash(other) == before
+    r = ccf("--db", str(sample), "report", cwd=tmp_path)
+    assert r.returncode == 1
+    assert r.stderr.strip().startswith(f"Error: {sample}: not a ccf_py database (not a DuckDB "
+                                       "file;")
+
+
+def test_report_prints_how_the_co2e_was_estimated(loaded):
+    r = ccf("--db", "x.duckdb", "report", "--format", "json", cwd=loaded)
+    assert r.returncode == 0
+    json.loads(r.stdout)  # stdout stays machine-readable
+    assert r.stderr.startswith("CO2e estimated ") and "extrapolated from cost ratios" in r.stderr

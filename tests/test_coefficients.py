@@ -17,6 +17,7 @@ d3.xlarge key) are asserted as plain facts instead.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import math
 import re
@@ -29,7 +30,7 @@ import duckdb
 import pytest
 
 import ccf_py.coefficients as coefficients
-from ccf_py.classify import Classifier, UsageKey
+from ccf_py.classify import USAGE_LINE_ITEM_TYPES, Classifier, UsageKey
 from ccf_py.errors import CoefficientError
 from ccf_py.resources import data_dir
 
@@ -319,7 +320,14 @@ def test_integral_float_spelling_in_integer_column_passes(tmp_coefficients: Path
     """'2020.0' is an integer value; DuckDB loads it as 2020."""
     path = tmp_coefficients / "grid_intensity.csv"
     rewrite_line(path, 2, lambda s: s.replace(",2020,", ",2020.0,", 1))
-    coefficients.validate("grid_intensity")
+    validated = coefficients.validate("grid_intensity")
+    assert (validated[0]["region"], validated[0]["year"]) == ("us-east-1", "2020.0")
+    assert len(validated) == len(rows("grid_intensity"))
+    connection = duckdb.connect(":memory:")
+    coefficients.load_tables(connection)  # reads the patched copy (tmp_coefficients)
+    (year,) = connection.execute("SELECT year FROM coef_grid_intensity "
+                                 "WHERE provider = 'aws' AND region = 'us-east-1'").fetchone()
+    assert type(year) is int and year == 2020
 
 
 def test_fraction_in_double_column_passes(tmp_coefficients: Path) -> None:
@@ -573,8 +581,25 @@ def test_constants_are_exactly_those_the_readme_lists() -> None:
     documented = set(re.findall(r"^\| `([a-z_]+)` \| [0-9.]+ \|", section, flags=re.MULTILINE))
     keys = {k for _, k in by_key("constants")}
     assert keys == documented
-    assert len(keys) == 10
-    assert "fargate_memory_as_memory" not in keys
+    root = Path(__file__).resolve().parents[1]
+    code = "\n".join(p.read_text(encoding="utf-8") for p in
+                     [*(root / "ccf_py").rglob("*.py"), *(root / "queries").rglob("*.sql")])
+    # the classifier also reads "{medium}_wh_per_tb_hour": record what it looks up
+    read: set[str] = set()
+
+    class Recording(dict):
+        def __getitem__(self, key: str) -> float:
+            read.add(key)
+            return super().__getitem__(key)
+
+    coef = dataclasses.replace(coefficients.load(),
+                               constants=Recording(coefficients.load().constants))
+    for method in ("ccf", "default"):
+        clf = Classifier(coef, method)
+        for ut in ("EBS:VolumeUsage.gp2", "EBS:VolumeUsage.st1", "TimedStorage-ByteHrs"):
+            clf.classify(UsageKey("AmazonEC2", ut, "GB-Mo", "Usage"))
+    unread = {k for k in keys - read if f"'{k}'" not in code and f'"{k}"' not in code}
+    assert not unread, f"constants nothing reads: {unread}"
 
 
 def test_fallback_rows_exist_for_every_provider() -> None:
@@ -665,41 +690,77 @@ def test_d3_xlarge_is_found_by_its_real_name() -> None:
     assert coefficients.load().instances["d3.xlarge"].vcpus == 4
 
 
-def test_usage_lists_hold_what_the_classifier_reads() -> None:
+class _RecordingLists(dict):
+    """A usage-list lookup that records which lists are read."""
+
+    def __init__(self, lists: dict[str, tuple[str, ...]]) -> None:
+        super().__init__(lists)
+        self.read: set[str] = set()
+
+    def __getitem__(self, name: str) -> tuple[str, ...]:
+        self.read.add(name)
+        return super().__getitem__(name)
+
+    def get(self, name: str, default: object = None) -> object:  # type: ignore[override]
+        self.read.add(name)
+        return super().get(name, default)
+
+
+def _lists_read_by_the_classifier() -> set[str]:
+    """Classify a spread of usage keys (every list member and CCF probe usage type, under
+    every known pricing unit and one unknown, several services, both methodologies) and
+    return the lists the classifier looked up."""
+    coef = coefficients.load()
+    recording = _RecordingLists(coef.lists)
+    spy = dataclasses.replace(coef, lists=recording)
+    usage_types = sorted({v for values in coef.lists.values() for v in values}
+                         | set(PROBE_USAGE_TYPES) | {"", "Requests-Tier1"})
+    units = sorted(set(coef.lists["known_usage_units"]) | {"Requests", ""})
+    services = ("AmazonEC2", "AmazonS3", "AmazonRDS", "AmazonCloudFront", "AmazonDynamoDB",
+                "AWSLambda", "AmazonRedshift", "AWSGlue")
+    for methodology in ("ccf", "default"):
+        clf = Classifier(spy, methodology)
+        for service in services:
+            for ut in usage_types:
+                for unit in units:
+                    clf.classify(UsageKey(service, ut, unit, "Usage", 2.0, None))
+    return recording.read
+
+
+def test_usage_lists_are_exactly_the_lists_the_classifier_reads() -> None:
+    """No list in aws_usage_lists.csv is dead data: each one is looked up while classifying.
+    The classifier is the table's only reader: no SQL model or module names its DuckDB table."""
+    in_csv = {r["list"] for r in rows("aws_usage_lists")}
+    assert in_csv == _lists_read_by_the_classifier()
+    code = [*data_dir("queries").rglob("*.sql"), *Path(coefficients.__file__).parent.rglob("*.py")]
+    assert len(code) > 10
+    for path in code:
+        assert "coef_aws_usage_lists" not in path.read_text(encoding="utf-8"), path
+
+
+def test_usage_lists_equal_ccf() -> None:
     lists: dict[str, set[str]] = {}
     for r in rows("aws_usage_lists"):
         lists.setdefault(r["list"], set()).add(r["value"])
-    assert set(lists) == {
-        "ssd_services", "ssd_usage_types", "hdd_usage_types", "networking_usage_types",
-        "byte_hours_usage_types", "unknown_usage_types", "unsupported_usage_types",
-        "line_item_types", "known_usage_units"}
     # CCF KNOWN_USAGE_UNITS (CostAndUsageTypes.ts)
     assert lists["known_usage_units"] == {
         "Hrs", "Hours", "hours", "vCPU-Hours", "DPU-Hour", "ACU-Hr", "GB-Hours", "GB-Mo",
         "GB-Month", "GB-Mp", "GB-month", "GB", "GigaBytes", "seconds", "Second",
         "Lambda-GB-Second"}
-    assert lists["line_item_types"] == {"Usage", "DiscountedUsage", "SavingsPlanCoveredUsage"}
     assert lists["unsupported_usage_types"] == {
         "EMR-EKS-EC2-GBHours", "APS3-EMR-EKS-EC2-vCPUHours", "ECS-EC2-GB-Hours",
         "ECS-EC2-vCPU-Hours", "Dollar", "HostBoxUsage"}
     assert "Fargate-GB-Hours" in lists["ssd_usage_types"]  # quirk Q14
-    assert {"ByteHrs", "GlacierByteHrs"} <= lists["byte_hours_usage_types"]  # quirk Q3
+
+
+def test_usage_line_item_types_equal_ccf() -> None:
+    """CCF's LINE_ITEM_TYPES is a code constant in ccf_py, not a list in the csv."""
+    assert set(USAGE_LINE_ITEM_TYPES) == {"Usage", "DiscountedUsage", "SavingsPlanCoveredUsage"}
 
 
 # ---------------------------------------------------------------------------------------------
 # Replication factors
 # ---------------------------------------------------------------------------------------------
-
-def _replication(service: str, usage_type: str, column: str) -> float:
-    """The matching rule the README documents: lowest priority first, substring, else 1."""
-    candidates = sorted((r for r in rows("replication_factors")
-                         if r["provider"] == "aws" and r["service"] == service),
-                        key=lambda r: int(r["priority"]))
-    for r in candidates:
-        if r["usage_type_contains"] in usage_type:
-            return float(r[column])
-    return 1.0
-
 
 # Non-default results of CCF's getReplicationFactor for its probe usage types
 # (reference/ccf/ccf-app/aws_replication_factor_probes.csv, b7a049c7). Every other pair of
@@ -795,8 +856,13 @@ _NOT_1 = {(s, u): float(v) for s, u, v in (line.split() for line in
 @pytest.mark.parametrize(("service", "usage_type"),
                          [(s, u) for s in PROBE_SERVICES for u in PROBE_USAGE_TYPES])
 def test_ccf_replication_factor_matches_ccf_probes(service: str, usage_type: str) -> None:
-    expected = _NOT_1.get((service, usage_type), 1.0)
-    assert _replication(service, usage_type, "replication_factor_ccf") == expected
+    """The classifier's own lookup, read from what it returns for a usage key. Replication
+    depends on service and usage type only; an hourly key with a vCPU count reaches it for
+    every probe usage type (storage keys need a medium from the SSD/HDD lists first)."""
+    key = UsageKey(service, usage_type, "Hrs", "Usage", 2.0, None)
+    kc = Classifier(coefficients.load(), "ccf").classify(key)
+    assert kc.usage_class == "compute" and kc.rule_id.startswith("compute:"), kc
+    assert kc.replication_factor == _NOT_1.get((service, usage_type), 1.0)
 
 
 def test_default_replication_differs_from_ccf_only_for_s3_standard() -> None:

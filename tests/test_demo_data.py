@@ -5,18 +5,22 @@ from __future__ import annotations
 import csv
 import gzip
 import pathlib
+import subprocess
+import sys
 from decimal import Decimal
 
 import duckdb
 import pytest
 
 from ccf_py import demo_data
+from ccf_py.demo import demo_file as bundled_demo_file
 from ccf_py.demo_data import (
     CUR_HEADER,
     LINE_ITEM_TYPES,
     generate_demo_cur,
     generate_synthetic_cur_sql,
 )
+from ccf_py.demo_data.formatting import _fmt
 
 REQUIRED_COLUMNS = {
     "identity/LineItemId",
@@ -228,6 +232,17 @@ def test_other_month_and_scale(demo_file: tuple[pathlib.Path, int], tmp_path: pa
         generate_demo_cur(tmp_path / "bad.csv.gz", month="2026-13")
 
 
+def test_module_command_regenerates_the_bundled_demo_file(tmp_path: pathlib.Path) -> None:
+    """`python -m ccf_py.demo_data OUT` (default month and seed) writes the bundled file
+    byte for byte, as ccf_py/demo_files/README.md and ccf_py.demo say."""
+    out = tmp_path / bundled_demo_file().name
+    done = subprocess.run([sys.executable, "-m", "ccf_py.demo_data", str(out)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == bundled_demo_file().read_bytes()
+    assert int(done.stdout) == len(_read_rows(out))
+
+
 def test_cli(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "cli.csv.gz"
     assert demo_data.main([str(out), "--month", "2026-11"]) == 0
@@ -236,7 +251,7 @@ def test_cli(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_fmt_matches_cur_number_style() -> None:
-    fmt = demo_data._fmt
+    fmt = _fmt
     assert fmt(Decimal(0)) == "0.0"
     assert fmt(Decimal(24)) == "24.0"
     assert fmt(Decimal("0.096")) == "0.096"

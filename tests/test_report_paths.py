@@ -17,18 +17,67 @@ def db(tmp_path_factory):
         yield d
 
 
-@pytest.mark.parametrize("methodology", ["default", "ccf"])
-@pytest.mark.parametrize("by", [(), ("service",), ("usage_class", "region"),
-                                ("tag:team", "account"), ("day",), ("resource_id",),
-                                ("provider", "month", "instance_type", "usage_type")])
-def test_grouped_report_equals_summed_rows(db, methodology, by):
-    fast = api.report(db, methodology=methodology, by=by)
-    create_estimates(db.con, methodology, materialize=True)
-    slow = api._grouped(db.con, tuple(by), methodology, None)
-    assert len(fast.rows) == len(slow.rows) > 0
-    got = {r[:len(by)]: r[len(by):] for r in fast.rows}
+@pytest.fixture(scope="module")
+def monthly(db):
+    """The monthly report (built from the per-row fct_usage_estimates), per methodology."""
+    return {m: api.monthly_report(db, methodology=m) for m in ("default", "ccf")}
+
+
+def _assert_same_rows(fast, slow, n_keys):
+    assert len(slow.rows) > 0
+    got = {r[:n_keys]: r[n_keys:] for r in fast.rows}
     for r in slow.rows:
-        assert got[r[:len(by)]] == pytest.approx(r[len(by):], rel=1e-9, abs=1e-12)
+        assert got[r[:n_keys]] == pytest.approx(r[n_keys:], rel=1e-9, abs=1e-12), r
+
+
+# monthly report table -> the report keys it is grouped by
+MONTHLY_TABLES = {"by_service": ("service",), "by_region": ("region",),
+                  "by_account": ("account",), "by_usage_class": ("usage_class",),
+                  "by_day": ("day",), "top_resources": ("resource_id", "service")}
+
+
+@pytest.mark.parametrize("methodology", ["default", "ccf"])
+@pytest.mark.parametrize("table", sorted(MONTHLY_TABLES))
+def test_grouped_report_equals_the_monthly_tables(db, monthly, methodology, table):
+    by = MONTHLY_TABLES[table]
+    fast = api.report(db, methodology=methodology, by=by)
+    slow = getattr(monthly[methodology], table)
+    assert slow.keys == fast.keys == by
+    _assert_same_rows(fast, slow, len(by))
+    if table == "top_resources":  # the 15 largest, in the same order of CO2e
+        assert len(slow.rows) == 15
+        assert [r[-1] for r in slow.rows] == pytest.approx([r[-1] for r in fast.rows[:15]])
+    else:
+        assert len(fast.rows) == len(slow.rows)
+
+
+@pytest.mark.parametrize("methodology", ["default", "ccf"])
+@pytest.mark.parametrize(("by", "table"), [
+    ((), None), (("resource_id",), None),
+    (("provider", "month", "instance_type", "usage_type"), None),
+    (("usage_class", "region"), "by_region"), (("tag:team", "account"), "by_account"),
+])
+def test_grouped_report_rolls_up_to_the_monthly_tables(db, monthly, methodology, by, table):
+    """Keys the monthly report has no table for: summed over all but one key (or all keys),
+    the grouped report gives the monthly report's table (or its totals)."""
+    fast = api.report(db, methodology=methodology, by=by)
+    n = len(by)
+    assert len(fast.rows) > 0
+    if table is None:
+        totals = fast.totals()
+        assert totals == pytest.approx(monthly[methodology].totals, rel=1e-9, abs=1e-12)
+        assert totals["co2e_total_kg"] > 0
+        return
+    keep = by.index(MONTHLY_TABLES[table][0])
+    rolled: dict[tuple, list[float]] = {}
+    for r in fast.rows:
+        acc = rolled.setdefault((r[keep],), [0.0] * (len(r) - n))
+        for i, v in enumerate(r[n:]):
+            acc[i] += v or 0.0
+    slow = getattr(monthly[methodology], table)
+    assert len(rolled) == len(slow.rows)
+    for r in slow.rows:
+        assert rolled[r[:1]] == pytest.approx(r[1:], rel=1e-9, abs=1e-12), r
 
 
 def test_every_row_is_estimated_exactly_once(db):

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from ccf_py.errors import SourceError
-from ccf_py.ingest.sources import Source, _human_size, _local_parts, expand_sources
+from ccf_py.ingest.s3 import _human_size, _local_parts
+from ccf_py.ingest.sources import Source, expand_sources
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LEGACY_GZ = FIXTURES / "aws_cur_legacy_sample.csv.gz"
@@ -221,6 +222,26 @@ def test_local_parts_stay_inside_workdir() -> None:
         assert all("/" not in p and "\\" not in p and ":" not in p and "?" not in p
                    for p in parts)
     assert len({tuple(p) for p in mapped}) == len(tricky)  # distinct keys, distinct files
+
+
+def test_s3_hostile_keys_download_inside_workdir(s3_client: Any, moto_s3_endpoint: str,
+                                                 tmp_path: Path) -> None:
+    """Keys with dot segments, empty segments and characters illegal in file names land under
+    workdir/<bucket>, one file per key (the same mapping _local_parts is tested for above)."""
+    s3_client.create_bucket(Bucket=BUCKET)
+    keys = ["x/a//b.csv", "x/a/b.csv", "x/%2E%2E/c.csv", "x/w:x?<y>.csv", "x/./d.csv",
+            "x/../../e.csv", "x/b/../f.csv"]
+    for key in keys:
+        s3_client.put_object(Bucket=BUCKET, Key=key, Body=key.encode())
+    workdir = tmp_path / "work"
+    sources = expand_sources([f"s3://{BUCKET}/x"], workdir, endpoint_url=moto_s3_endpoint)
+    assert {s.name: s.path.read_bytes() for s in sources} == {
+        f"s3://{BUCKET}/{key}": key.encode() for key in keys}
+    root = (workdir / BUCKET).resolve()
+    for s in sources:
+        assert s.path.resolve().is_relative_to(root), s.path
+        assert ":" not in s.path.name and "?" not in s.path.name
+    assert len({s.path for s in sources}) == len(keys)
 
 
 def test_human_size() -> None:

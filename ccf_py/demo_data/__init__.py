@@ -40,7 +40,6 @@ from collections.abc import Sequence
 from ccf_py.demo_data.builder import _CurBuilder, _DayEmitter, _write_csv_gz
 from ccf_py.demo_data.commitments import _commitments_and_adjustments
 from ccf_py.demo_data.fleet import _RI_INSTANCES, _fleet
-from ccf_py.demo_data.formatting import _fmt as _fmt  # re-exported: the tests check CUR numbers
 from ccf_py.demo_data.formatting import _parse_month
 from ccf_py.demo_data.header import CUR_HEADER, LINE_ITEM_TYPES
 from ccf_py.demo_data.synthetic import generate_synthetic_cur_sql

@@ -19,6 +19,7 @@ import contextlib
 import csv
 import gzip
 import re
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -110,16 +111,19 @@ def _is_parquet(name: str) -> bool:
 
 
 def _describe(con: duckdb.DuckDBPyConnection, src: Source) -> list[tuple[str, str]]:
-    """Column names (and types) of one file, as DuckDB will name them."""
+    """Column names (and types) of one file, as DuckDB will name them. CSV columns are all
+    text: every value is converted by one rule in SQL (see ``_typed``)."""
     if not _is_parquet(src.path.name):
         header = _csv_header(src.path)
         if header is not None:
             return [(name, "VARCHAR") for name in header]
-    reader = "read_parquet(?)" if _is_parquet(src.path.name) else "read_csv(?, header=true)"
+    reader = "read_parquet(?)" if _is_parquet(src.path.name) else \
+        "read_csv(?, header=true, all_varchar=true)"
     try:
         rows = con.execute(f"DESCRIBE SELECT * FROM {reader}", [str(src.path)]).fetchall()
     except duckdb.Error as exc:
-        raise InputError(src.name, f"not a readable CUR file: {first_line(exc)}") from None
+        raise _damaged(src) or InputError(
+            src.name, f"not a readable CUR file: {first_line(exc)}") from None
     return [(r[0], r[1]) for r in rows]
 
 
@@ -146,21 +150,79 @@ def first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _select_sql(src: Source, columns: list[tuple[str, str]], load_id: int) -> tuple[str, str]:
-    """Build ``(reader, select-list)`` for one file from its own header."""
+@dataclass(frozen=True)
+class FilePlan:
+    """How one file is read: the reader call, the select list, the export's shape, and the
+    text columns converted to numbers or timestamps (to name the row when one fails)."""
+
+    source: Source
+    reader: str
+    select: str
+    shape: str
+    # text columns converted to another type: (column as the file names it, SQL, type)
+    conversions: tuple[tuple[str, str, str], ...]
+
+
+def _shape(by_snake: dict[str, str], types: dict[str, str], parquet: bool) -> str:
+    """Which kind of export a file is. Parts of one export share a shape; two shapes of one
+    billing period are two exports of the same bill."""
+    if "billing_period" in by_snake or "MAP" in types.get(by_snake.get("product", ""), ""):
+        dialect = "CUR 2.0"
+    elif any("/" in name for name in types):
+        dialect = "legacy CUR"
+    else:
+        dialect = "Athena-style CUR"
+    return f"{dialect} {'Parquet' if parquet else 'CSV'}"
+
+
+def _typed(column_sql: str, source_type: str, typ: str) -> str:
+    """One conversion rule for every format: text that is empty or only whitespace is NULL
+    (Athena and legacy Parquet type product columns as VARCHAR with '' for none); any other
+    text must convert, or the load stops. Timestamps go through TIMESTAMPTZ so an offset in
+    the text is honoured (the session is UTC)."""
+    if "VARCHAR" not in source_type:
+        return f"CAST({column_sql} AS {typ})"
+    if typ == "VARCHAR":  # '' is "none" in Parquet as in CSV (coalesce falls through it)
+        return f"nullif({column_sql}, '')"
+    text = f"nullif(trim({column_sql}), '')"
+    if typ == "TIMESTAMP":
+        return f"CAST(CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"
+    return f"CAST({text} AS {typ})"
+
+
+def _plan(src: Source, columns: list[tuple[str, str]], load_id: int, *,
+          csv_as_text: bool = False) -> FilePlan:
+    """Build the reader and select list for one file from its own header.
+
+    A CSV's number and date columns are parsed by DuckDB's CSV reader (about 20 % less CPU
+    than text plus SQL casts, and its errors name line and column); ``csv_as_text`` reads
+    them as text and applies the one conversion rule of ``_typed`` instead, which the load
+    falls back to when a number cell holds only whitespace (see ``ingest``).
+    """
     by_snake: dict[str, str] = {}
     for name, _typ in columns:
         by_snake.setdefault(snake(name), name)
     types = dict(columns)
-    exprs, csv_types = [], {}
-    missing = []
+    parquet = _is_parquet(src.path.name)
+    parsed: dict[str, str] = {}  # CSV columns DuckDB's reader parses itself
+    if not parquet and not csv_as_text:
+        parsed = {by_snake[s]: typ for sources, typ, _ in COLUMNS.values() for s in sources
+                  if s in by_snake and typ != "VARCHAR"}
+        parsed.update({by_snake[s]: "TIMESTAMP" for s in BILLING_PERIOD_SOURCES[:1]
+                       if s in by_snake})
+        types.update(parsed)
+    exprs, missing = [], []
+    conversions: list[tuple[str, str, str]] = []
     has_product_map = "product" in by_snake and "MAP" in types.get(by_snake["product"], "")
     for canon, (sources, typ, required) in COLUMNS.items():
-        found = [by_snake[s] for s in sources if s in by_snake]
-        parts = [f"CAST({qident(f)} AS {typ})" for f in found]
-        csv_types.update({f: typ for f in found})
+        found = [(by_snake[s], qident(by_snake[s]), types[by_snake[s]])
+                 for s in sources if s in by_snake]
         if canon in PRODUCT_MAP_KEYS and has_product_map:
-            parts.append(f"TRY_CAST(product[{qstr(PRODUCT_MAP_KEYS[canon])}] AS {typ})")
+            key = PRODUCT_MAP_KEYS[canon]
+            found.append((f"product['{key}']", f"product[{qstr(key)}]", "VARCHAR"))
+        parts = [_typed(sql, st, typ) for _label, sql, st in found]
+        conversions += [(label, sql, typ) for label, sql, st in found
+                        if typ != "VARCHAR" and "VARCHAR" in st]
         if parts:
             expr = parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
             exprs.append(f"{expr} AS {canon}")
@@ -172,14 +234,15 @@ def _select_sql(src: Source, columns: list[tuple[str, str]], load_id: int) -> tu
         raise MissingColumnError(src.name, "missing required CUR column(s) "
                                  + ", ".join(missing) + " (expected legacy CUR, Athena or "
                                  "CUR 2.0 column names)")
-    period = _billing_period_expr(by_snake, types, csv_types)
+    period, period_conversion = _billing_period_expr(by_snake, types)
+    conversions += period_conversion
     tag_cols = [(n, key) for n, _ in columns if (key := tag_key(n))]
-    for n, _ in tag_cols:
-        csv_types[n] = "VARCHAR"
     if tag_cols:
-        # JSON text, not a MAP: building a MAP per row made ingest ~20 % slower (benchmark)
+        # JSON text, not a MAP: building a MAP per row made ingest ~20 % slower (benchmark);
+        # NULL for a row without any tag value (nothing to build, store or parse)
         args = ", ".join(f"{qstr(k)}, {qident(n)}" for n, k in tag_cols)
-        tags = f"json_object({args})"
+        present = " OR ".join(f"{qident(n)} IS NOT NULL" for n, _ in tag_cols)
+        tags = f"CASE WHEN {present} THEN json_object({args}) END"
     elif "resource_tags" in by_snake and "MAP" in types.get(by_snake["resource_tags"], ""):
         tags = ("to_json(map_from_entries(list_transform(map_entries(resource_tags), e -> "
                 "{'key': regexp_replace(e.key, '^user_', ''), 'value': e.value})))")
@@ -187,44 +250,142 @@ def _select_sql(src: Source, columns: list[tuple[str, str]], load_id: int) -> tu
         tags = "NULL"
     exprs = [period, *exprs, f"CAST({tags} AS JSON) AS tags",
              f"{qstr(src.name)} AS source_file", f"{load_id}::BIGINT AS load_id"]
-    if _is_parquet(src.path.name):
-        reader = f"read_parquet({qstr(str(src.path))})"
-    else:
-        spec = ", ".join(f"{qstr(k)}: {qstr(v)}" for k, v in csv_types.items())
-        reader = f"read_csv({qstr(str(src.path))}, header=true, types={{{spec}}})"
-    return reader, ",\n    ".join(exprs)
+    return FilePlan(src, _reader(src, parquet, parsed), ",\n    ".join(exprs),
+                    _shape(by_snake, types, parquet), tuple(conversions))
 
 
-def _billing_period_expr(by_snake: dict[str, str], types: dict[str, str],
-                         csv_types: dict[str, str]) -> str:
-    if BILLING_PERIOD_SOURCES[0] in by_snake:
-        col = by_snake[BILLING_PERIOD_SOURCES[0]]
-        csv_types[col] = "TIMESTAMP"
-        return _month_of(qident(col))
-    if BILLING_PERIOD_SOURCES[1] in by_snake:  # CUR 2.0: 'YYYY-MM'
-        col = by_snake[BILLING_PERIOD_SOURCES[1]]
-        return f"CAST(strptime({qident(col)} || '-01', '%Y-%m-%d') AS DATE) AS billing_period"
-    start = by_snake["line_item_usage_start_date"]
-    return _month_of(qident(start))
+def _reader(src: Source, parquet: bool, parsed: dict[str, str] | None = None, *,
+            row_number: bool = False) -> str:
+    path = qstr(str(src.path))
+    if parquet:
+        return f"read_parquet({path}{', file_row_number=true' if row_number else ''})"
+    spec = ", ".join(f"{qstr(k)}: {qstr(v)}" for k, v in (parsed or {}).items())
+    types = f", types={{{spec}}}" if spec else ""
+    return f"read_csv({path}, header=true, all_varchar=true{types})"
 
 
-def _month_of(column_sql: str) -> str:
-    return f"CAST(date_trunc('month', CAST({column_sql} AS TIMESTAMP)) AS DATE) AS billing_period"
+def _billing_period_expr(by_snake: dict[str, str], types: dict[str, str]
+                         ) -> tuple[str, list[tuple[str, str, str]]]:
+    if BILLING_PERIOD_SOURCES[1] in by_snake and BILLING_PERIOD_SOURCES[0] not in by_snake:
+        col = by_snake[BILLING_PERIOD_SOURCES[1]]  # CUR 2.0: 'YYYY-MM'
+        return (f"CAST(strptime(trim({qident(col)}) || '-01', '%Y-%m-%d') AS DATE) "
+                "AS billing_period", [])
+    col = by_snake.get(BILLING_PERIOD_SOURCES[0], by_snake["line_item_usage_start_date"])
+    when = _typed(qident(col), types[col], "TIMESTAMP")
+    conversion = [(col, qident(col), "TIMESTAMP")] if "VARCHAR" in types[col] else []
+    return f"CAST(date_trunc('month', {when}) AS DATE) AS billing_period", conversion
 
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 _CSV_COLUMN = re.compile(r'converting column "([^"]+)"')
+_CSV_VALUE = re.compile(r'Could not convert string "(.*)" to ')
 
 
-def _input_error(src: Source, exc: duckdb.Error) -> InputError:
+class _BlankNumber(Exception):
+    """A CSV number cell holds only whitespace: reload that file as text (``ingest``)."""
+
+
+def _input_error(con: duckdb.DuckDBPyConnection, plan: FilePlan,
+                 exc: duckdb.Error) -> InputError:
+    """One line naming the file (and row and column when they can be found) for a file that
+    failed to load: a damaged download first, then the first value that does not convert."""
+    src = plan.source
+    damaged = _damaged(src)
+    if damaged:
+        return damaged
     text = str(exc)
-    line = _CSV_LINE.search(text)
-    col = _CSV_COLUMN.search(text)
+    line, column, value = (_CSV_LINE.search(text), _CSV_COLUMN.search(text),
+                           _CSV_VALUE.search(text))
+    if line and column and value:  # DuckDB's CSV reader names all three
+        if not value.group(1).strip():
+            raise _BlankNumber(src.name)
+        return InputError(src.name, _not_convertible(value.group(1)),
+                          row=int(line.group(1)), column=column.group(1))
+    bad = _first_bad_value(con, plan) if "onver" in text else None
+    if bad:
+        row, name, cell = bad
+        return InputError(src.name, _not_convertible(cell), row=row, column=name,
+                          row_word="row" if _is_parquet(src.path.name) else "line")
     msg = next((ln.strip() for ln in text.splitlines()
                 if "Could not convert" in ln or "Error" in ln), first_line(exc))
-    msg = re.sub(r'^Error when converting column "[^"]+"\.\s*', "", msg)
-    return InputError(src.name, msg, row=int(line.group(1)) if line else None,
-                      column=col.group(1) if col else None)
+    return InputError(src.name, msg, row=int(line.group(1)) if line else None)
+
+
+def _not_convertible(value: str) -> str:
+    return f"could not convert {value!r} to a number or date"
+
+
+def _first_bad_value(con: duckdb.DuckDBPyConnection, plan: FilePlan
+                     ) -> tuple[int, str, str] | None:
+    """(line or row, column, value) of the first text value that is neither blank nor
+    convertible. A second scan, only after a load failed: the conversion error itself names
+    neither row nor column. CSV: the line in the file (the header is line 1; a quoted value
+    spanning lines would shift it). Parquet: the 1-based row."""
+    if not plan.conversions:
+        return None
+    parquet = _is_parquet(plan.source.path.name)
+    check = {"TIMESTAMP": "TIMESTAMPTZ"}
+    cases = " ".join(
+        f"WHEN nullif(trim({sql}), '') IS NOT NULL AND "
+        f"TRY_CAST(trim({sql}) AS {check.get(typ, typ)}) IS NULL THEN {i}"
+        for i, (_, sql, typ) in enumerate(plan.conversions))
+    values = " ".join(f"WHEN {i} THEN CAST({sql} AS VARCHAR)"
+                      for i, (_, sql, _) in enumerate(plan.conversions))
+    number = "file_row_number + 1" if parquet else "row_number() OVER () + 1"
+    con.execute("SET preserve_insertion_order = true")  # row_number() in file order
+    try:
+        hit = con.execute(
+            f"SELECT n, k, CASE k {values} END FROM ("
+            f"SELECT {number} AS n, CASE {cases} END AS k, * "
+            f"FROM {_reader(plan.source, parquet, row_number=True)}) "
+            "WHERE k IS NOT NULL ORDER BY n LIMIT 1").fetchone()
+    except duckdb.Error:
+        return None
+    return (int(hit[0]), plan.conversions[hit[1]][0], str(hit[2])) if hit else None
+
+
+_TAIL_BYTES = 1 << 16
+
+
+def _damaged(src: Source) -> InputError | None:
+    """A truncated or corrupt download, said plainly (DuckDB reports it as a schema or
+    column-count error). Reads the file once more, only after a read failed."""
+    path = src.path
+    try:
+        with path.open("rb") as raw:
+            head = raw.read(4)
+            raw.seek(0, 2)
+            raw.seek(max(0, raw.tell() - _TAIL_BYTES))
+            tail = raw.read()
+        if head[:2] == b"\x1f\x8b":
+            tail = b""
+            with gzip.open(path, "rb") as fh:  # the whole stream: the end is what breaks
+                while chunk := fh.read(1 << 20):
+                    tail = (tail + chunk)[-_TAIL_BYTES:]
+    except (OSError, EOFError, zlib.error) as exc:
+        reason = ("stops before the end of its compressed data" if isinstance(exc, EOFError)
+                  else f"is not valid gzip data ({first_line(exc)})")
+        return InputError(src.name, f"truncated or corrupt download: the file {reason}; "
+                          "download it again (gzip -t tests a file)")
+    if _is_parquet(path.name):
+        if head != b"PAR1" or not tail.endswith(b"PAR1"):
+            return InputError(src.name, "truncated or corrupt download: not a complete "
+                              "Parquet file (PAR1 marker missing); download it again")
+        return None
+    return _cut_mid_row(src, head, tail)
+
+
+def _cut_mid_row(src: Source, head: bytes, tail: bytes) -> InputError | None:
+    """A CSV that ends without a line end, its last line shorter than its header: cut off."""
+    if not tail or tail.endswith(b"\n"):
+        return None
+    header = _csv_header(src.path)
+    last = tail.splitlines()[-1].decode("utf-8", "replace")
+    fields = len(next(csv.reader([last]), []))
+    if header and fields < len(header):
+        return InputError(src.name, f"truncated download: the last line stops after {fields} "
+                          f"of {len(header)} columns without a line end; download it again")
+    return None
 
 
 def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: str = "",
@@ -237,7 +398,26 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: 
     """
     con.execute(RAW_TABLE_DDL)
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM ingest_log").fetchone()[0]
-    plans = [(src, _select_sql(src, _describe(con, src), load_id)) for src in sources]
+    described = [(src, _describe(con, src)) for src in sources]
+    as_text: set[str] = set()
+    while True:
+        plans = [_plan(src, columns, load_id, csv_as_text=src.name in as_text)
+                 for src, columns in described]
+        try:
+            result = _load(con, plans, load_id, label, progress, progress_bar)
+            break
+        except _BlankNumber as blank:  # rare: retried once per such file, as text
+            as_text.add(str(blank))
+    if progress and result.replaced_rows:
+        progress(f"replaced {result.replaced_rows} rows of {', '.join(result.billing_periods)} "
+                 f"from earlier loads ({result.replaced_from}); load every file of a billing "
+                 "period in one command")
+    return result
+
+
+def _load(con: duckdb.DuckDBPyConnection, plans: list[FilePlan], load_id: int, label: str,
+          progress: Callable[[str], None] | None, progress_bar: bool) -> IngestResult:
+    """Insert every file, check the load, replace earlier periods: one transaction."""
     con.execute(f"SET enable_progress_bar = {str(progress_bar).lower()}")
     # Measured (tests/benchmarks): FSST string compression analysis is ~15 % of ingest CPU for
     # a ~40 % smaller file, and row order inside raw_aws_cur carries no meaning; both off for
@@ -246,14 +426,16 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: 
     con.execute("SET preserve_insertion_order = false")
     try:
         con.execute("BEGIN TRANSACTION")
-        for i, (src, (reader, select)) in enumerate(plans, start=1):
+        for i, plan in enumerate(plans, start=1):
             if progress:
-                progress(f"[{i}/{len(plans)}] loading {src.name}")
+                progress(f"[{i}/{len(plans)}] loading {plan.source.name}")
             try:
-                con.execute(f"INSERT INTO raw_aws_cur BY NAME SELECT {select} FROM {reader}")
+                con.execute(f"INSERT INTO raw_aws_cur BY NAME SELECT {plan.select} "
+                            f"FROM {plan.reader}")
             except duckdb.Error as exc:
-                raise _input_error(src, exc) from None
-        _refuse_duplicate_files(con, load_id)
+                con.execute("ROLLBACK")  # the failed statement aborted it; diagnose outside
+                raise _input_error(con, plan, exc) from None
+        _refuse_double_counting(con, load_id, {p.source.name: p.shape for p in plans})
         result = _replace_periods(con, load_id, len(plans), label)
         con.execute("COMMIT")
     except BaseException:
@@ -265,28 +447,44 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: 
         for setting in ("disabled_compression_methods", "preserve_insertion_order",
                         "enable_progress_bar"):
             con.execute(f"RESET {setting}")
-    if progress and result.replaced_rows:
-        progress(f"replaced {result.replaced_rows} rows of {', '.join(result.billing_periods)} "
-                 f"from earlier loads ({result.replaced_from}); load every file of a billing "
-                 "period in one command")
     return result
 
 
-def _refuse_duplicate_files(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
-    """Two files of one load with the same periods, row count and cost are the same export
-    twice (``x.csv`` beside ``x.csv.gz``, a copied folder): loading both would double-count."""
-    dup = con.execute(
-        """WITH per_file AS (
-               SELECT source_file, list(DISTINCT billing_period ORDER BY billing_period) AS p,
-                      count(*) AS n, round(sum(unblended_cost), 6) AS c
-               FROM raw_aws_cur WHERE load_id = ? GROUP BY source_file)
-           SELECT a.source_file, b.source_file FROM per_file a JOIN per_file b
-             ON a.p = b.p AND a.n = b.n AND a.c IS NOT DISTINCT FROM b.c
-            AND a.source_file < b.source_file
-           ORDER BY 1, 2 LIMIT 1""", [load_id]).fetchone()
-    if dup:
-        raise InputError(dup[1], f"same billing rows as {dup[0]} (same periods, row count and "
-                         "cost): the same export given twice; load one of them")
+def _refuse_double_counting(con: duckdb.DuckDBPyConnection, load_id: int,
+                            shapes: dict[str, str]) -> None:
+    """Refuse a load whose files hold the same bill twice:
+
+    * two files with the same periods, row count and cost are the same export given twice
+      (``x.csv`` beside ``x.csv.gz``, a copied folder);
+    * files of different shapes (legacy CSV parts and CUR 2.0 Parquet parts, say) with a
+      billing period of the same payer are two exports of one bill: parts of one export
+      always share a shape.
+    """
+    files = con.execute(
+        """SELECT source_file,
+                  list(DISTINCT {'payer': payer_account_id, 'period': billing_period}),
+                  count(*), round(sum(unblended_cost), 6)
+           FROM raw_aws_cur WHERE load_id = ? GROUP BY source_file ORDER BY source_file""",
+        [load_id]).fetchall()
+    files = [(name, sorted(pairs, key=str), n, cost) for name, pairs, n, cost in files]
+    for i, (name_a, pairs_a, n_a, cost_a) in enumerate(files):
+        for name_b, pairs_b, n_b, cost_b in files[i + 1:]:
+            shared = sorted(str(a["period"])[:7] for a in pairs_a for b in pairs_b
+                            if a["period"] == b["period"] and _same_payer(a, b))
+            if shared and shapes[name_a] != shapes[name_b]:
+                raise InputError(name_b, f"a {shapes[name_b]} export of {shared[0]}, while "
+                                 f"{name_a} is a {shapes[name_a]} export of the same payer "
+                                 "and month: two exports of one bill would count it twice; "
+                                 "load the files of one export")
+            if (pairs_a, n_a, cost_a) == (pairs_b, n_b, cost_b):
+                raise InputError(name_b, f"same billing rows as {name_a} (same payers, "
+                                 "periods, row count and cost): the same export given twice; "
+                                 "load one of them")
+
+
+def _same_payer(a: dict, b: dict) -> bool:
+    """A NULL payer (CUR 2.0 exports may omit the column) matches any payer."""
+    return a["payer"] is None or b["payer"] is None or a["payer"] == b["payer"]
 
 
 def _replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, files: int,
@@ -299,7 +497,11 @@ def _replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, files: int,
     pairs = pairs or []
     periods = tuple(sorted({str(p["period"])[:7] for p in pairs}))
     replaced, replaced_from = 0, ""
-    if pairs:
+    earlier = pairs and con.execute(
+        "SELECT 1 FROM raw_aws_cur WHERE load_id <> ? AND billing_period IN "
+        f"({', '.join('?' for _ in pairs)}) LIMIT 1",
+        [load_id, *(p["period"] for p in pairs)]).fetchone()
+    if earlier:  # a first load of a month has nothing to replace: skip two scans
         con.execute("CREATE OR REPLACE TEMP TABLE _loaded_periods (payer VARCHAR, period DATE)")
         con.executemany("INSERT INTO _loaded_periods VALUES (?, ?)",
                         [(p["payer"], p["period"]) for p in pairs])

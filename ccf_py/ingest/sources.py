@@ -36,8 +36,6 @@ from ccf_py.ingest.cur_versions import (
 from ccf_py.ingest.s3 import (
     S3_SCHEME,
     S3Object,
-    _human_size,  # noqa: F401  (re-exported: tests import it from here)
-    _local_parts,  # noqa: F401  (re-exported: tests import it from here)
     download,
     list_s3,
     make_s3_client,

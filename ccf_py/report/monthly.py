@@ -34,6 +34,9 @@ COVERAGE_PATHS = {
     "direct": "Estimated directly from usage quantities",
     "fallback": "Estimated from usage with a fallback coefficient",
     "from_cost": "Estimated from cost ratios (no usable usage quantity)",
+    "not_estimable": "Not estimable: too little directly estimated usage to extrapolate "
+                     "from (counted as zero)",
+    "none": "No estimate in CCF's methodology (counted as zero)",
     "non_usage": "Non-usage rows (tax, credits, refunds, fees): no emissions",
 }
 

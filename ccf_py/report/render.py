@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
 from ccf_py.errors import ConfigError
-from ccf_py.model import METRIC_COLUMNS, ReportTable
+from ccf_py.model import METRIC_COLUMNS, CoverageRow, ReportTable
 from ccf_py.report import svg
 
 FORMATS: tuple[str, ...] = ("table", "csv", "json", "md", "html")
@@ -49,6 +49,27 @@ def render_table(table: ReportTable, fmt: str) -> str:
     if fmt not in renderers:
         raise ConfigError(f"unknown format {fmt!r}; valid formats: {', '.join(FORMATS)}")
     return renderers[fmt](table)
+
+
+def confidence_line(coverage: Sequence[CoverageRow]) -> str:
+    """One line saying how far to trust a report: the share of its CO2e estimated from usage
+    quantities, with fallback coefficients and extrapolated from cost ratios, and the usage
+    that could not be estimated at all (it counts as zero)."""
+    total = sum(c.co2e_total_kg for c in coverage)
+    share = {p: sum(c.co2e_total_kg for c in coverage if c.path == p) / total if total else 0.0
+             for p in ("direct", "fallback", "from_cost")}
+    line = (f"CO2e estimated {share['direct']:.1%} from usage quantities, "
+            f"{share['fallback']:.1%} with fallback coefficients, "
+            f"{share['from_cost']:.1%} extrapolated from cost ratios")
+    if share["from_cost"] > 0.5:
+        line += " (mostly extrapolated: a rough estimate)"
+    missing = [c for c in coverage if c.path in ("none", "not_estimable")]
+    if missing:
+        rows = sum(c.rows for c in missing)
+        cost = sum(c.cost for c in missing)
+        line += (f"; {rows:,} usage rows costing {cost:,.2f} could not be estimated and "
+                 "count as zero")
+    return line + "."
 
 
 # --- cell formatting -------------------------------------------------------------------------

@@ -77,6 +77,17 @@ def instance_types(app: Path) -> None:
            "family_largest_vcpus", "family_largest_memory_gb", "source"], out)
 
 
+def redshift_node_types(app: Path) -> None:
+    """CCF's REDSHIFT_INSTANCE_TYPES ([vCPUs, memory GB] per node type), in table order."""
+    out = [{"node_type": r["instance_type"], "family": r["family"], "size": r["size"],
+            "vcpus": num(r["vcpus"]), "memory_gb": num(r["memory_gb"]),
+            "source": f"{SRC_APP} AWSInstanceTypes.ts REDSHIFT_INSTANCE_TYPES"}
+           for r in read(app / "aws_instance_types.csv")
+           if r["table"] == "REDSHIFT_INSTANCE_TYPES"]
+    write("aws_redshift_node_types.csv",
+          ["node_type", "family", "size", "vcpus", "memory_gb", "source"], out)
+
+
 def processors(app: Path) -> None:
     cpu, gpu = [], []
     for r in read(app / "processor_coefficients.csv"):
@@ -122,7 +133,10 @@ def grid(app: Path) -> None:
 def lists(app: Path) -> None:
     out = []
     for r in read(app / "usage_classification_lists.csv"):
-        if r["cloud"] != "aws" or r["list"] == "AWS_QUERY_GROUP_BY":
+        # lists the classifier never reads stay out (ByteHrs: CCF's 2^40 unit bug is not
+        # reproduced; line-item types are a code constant)
+        if r["cloud"] != "aws" or r["list"] in ("AWS_QUERY_GROUP_BY", "BYTE_HOURS_USAGE_TYPES",
+                                                "LINE_ITEM_TYPES"):
             continue
         value = r["value"].split("=", 1)[1] if r["list"] == "KNOWN_USAGE_UNITS" else r["value"]
         out.append({"list": r["list"].lower(), "value": value,
@@ -133,6 +147,7 @@ def lists(app: Path) -> None:
 def main() -> None:
     app = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/reference/ccf/ccf-app")
     instance_types(app)
+    redshift_node_types(app)
     processors(app)
     grid(app)
     lists(app)

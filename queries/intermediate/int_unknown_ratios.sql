@@ -3,45 +3,81 @@
 -- estimated directly in the same billing period.
 --   ccf:     the unit's ratio only (CCF's service match never fires, quirk Q8); a unit never
 --            seen among known rows gives 0 kWh; CCF's "embodied kWh" counts in (quirk Q1).
---   default: same service and unit, else the unit, else all usage of the period.
-WITH known AS (
+--   default: same service and unit, else the unit, else all usage of the period; a level is
+--            used only when the directly estimated cost it is learned from ("base") is at
+--            least ratio_min_base_cost and at least ratio_min_base_share of the cost it is
+--            applied to (coefficients/constants.csv); else the next wider level. No level
+--            qualifies: 0 kWh, ratio_basis 'base_too_small' (reported as not estimable).
+--            Only rows that carry a cost teach a ratio (free-tier kWh would inflate it).
+WITH floor AS (
+    SELECT max(value) FILTER (key = 'ratio_min_base_cost') AS min_cost,
+           max(value) FILTER (key = 'ratio_min_base_share') AS min_share
+    FROM coef_constants WHERE provider = 'aws'
+),
+known AS (
     SELECT billing_period, service, ratio_unit,
-           sum(direct_kwh + CASE WHEN $methodology = 'ccf' THEN ccf_embodied_kwh ELSE 0 END)
-               AS kwh,
+           sum(CASE WHEN $methodology = 'ccf' THEN direct_kwh + ccf_embodied_kwh
+                    ELSE priced_direct_kwh END) AS kwh,
            sum(ratio_cost) AS cost
-    FROM int_usage_agg WHERE estimate_path IN ('direct', 'fallback')
+    FROM int_usage_agg WHERE estimate_path IN ('direct', 'fallback') AND feeds_ratio
     GROUP BY ALL
 ),
+wanted AS (
+    SELECT billing_period, service, ratio_unit, sum(ratio_cost) AS cost
+    FROM int_usage_agg WHERE estimate_path = 'from_cost'
+    GROUP BY ALL
+),
+-- one row per level and group: its ratio, the base it is learned from, the cost it serves
 by_service_unit AS (
-    SELECT billing_period, service, ratio_unit, kwh / cost AS kwh_per_cost
-    FROM known WHERE cost > 0
+    SELECT k.billing_period, k.service, k.ratio_unit, k.kwh / k.cost AS kwh_per_cost,
+           k.cost AS base, w.cost AS applied
+    FROM known k JOIN wanted w USING (billing_period, service, ratio_unit)
+    WHERE k.cost > 0
 ),
 by_unit AS (
-    SELECT billing_period, ratio_unit, sum(kwh) / sum(cost) AS kwh_per_cost
-    FROM known GROUP BY ALL HAVING sum(cost) > 0
+    SELECT k.billing_period, k.ratio_unit, k.kwh / k.cost AS kwh_per_cost,
+           k.cost AS base, w.cost AS applied
+    FROM (SELECT billing_period, ratio_unit, sum(kwh) AS kwh, sum(cost) AS cost
+          FROM known GROUP BY ALL) k
+    JOIN (SELECT billing_period, ratio_unit, sum(cost) AS cost FROM wanted GROUP BY ALL) w
+      USING (billing_period, ratio_unit)
+    WHERE k.cost > 0
 ),
 by_period AS (
-    SELECT billing_period, sum(kwh) / sum(cost) AS kwh_per_cost
-    FROM known GROUP BY ALL HAVING sum(cost) > 0
+    SELECT k.billing_period, k.kwh / k.cost AS kwh_per_cost, k.cost AS base,
+           w.cost AS applied
+    FROM (SELECT billing_period, sum(kwh) AS kwh, sum(cost) AS cost
+          FROM known GROUP BY ALL) k
+    JOIN (SELECT billing_period, sum(cost) AS cost FROM wanted GROUP BY ALL) w
+      USING (billing_period)
+    WHERE k.cost > 0
 ),
-wanted AS (
-    SELECT DISTINCT billing_period, service, ratio_unit
-    FROM int_usage_agg WHERE estimate_path = 'from_cost'
+levels AS (
+    SELECT w.billing_period, w.service, w.ratio_unit,
+           s.kwh_per_cost AS s_ratio, u.kwh_per_cost AS u_ratio, p.kwh_per_cost AS p_ratio,
+           s.base >= f.min_cost AND s.base >= f.min_share * s.applied AS s_ok,
+           u.base >= f.min_cost AND u.base >= f.min_share * u.applied AS u_ok,
+           p.base >= f.min_cost AND p.base >= f.min_share * p.applied AS p_ok
+    FROM wanted w
+    CROSS JOIN floor f
+    LEFT JOIN by_service_unit s
+      ON s.billing_period = w.billing_period AND s.service IS NOT DISTINCT FROM w.service
+     AND s.ratio_unit IS NOT DISTINCT FROM w.ratio_unit
+    LEFT JOIN by_unit u
+      ON u.billing_period = w.billing_period AND u.ratio_unit IS NOT DISTINCT FROM w.ratio_unit
+    LEFT JOIN by_period p ON p.billing_period = w.billing_period
 )
-SELECT w.billing_period, w.service, w.ratio_unit,
-       CASE WHEN $methodology = 'ccf' THEN coalesce(u.kwh_per_cost, 0)
-            ELSE coalesce(s.kwh_per_cost, u.kwh_per_cost, p.kwh_per_cost, 0) END
-           AS kwh_per_cost,
-       CASE WHEN $methodology = 'ccf' AND u.kwh_per_cost IS NOT NULL THEN 'unit'
+SELECT billing_period, service, ratio_unit,
+       CASE WHEN $methodology = 'ccf' THEN coalesce(u_ratio, 0)
+            WHEN s_ok THEN s_ratio
+            WHEN u_ok THEN u_ratio
+            WHEN p_ok THEN p_ratio
+            ELSE 0 END AS kwh_per_cost,
+       CASE WHEN $methodology = 'ccf' AND u_ratio IS NOT NULL THEN 'unit'
             WHEN $methodology = 'ccf' THEN 'no_known_rows'
-            WHEN s.kwh_per_cost IS NOT NULL THEN 'service_unit'
-            WHEN u.kwh_per_cost IS NOT NULL THEN 'unit'
-            WHEN p.kwh_per_cost IS NOT NULL THEN 'all_usage'
+            WHEN s_ok THEN 'service_unit'
+            WHEN u_ok THEN 'unit'
+            WHEN p_ok THEN 'all_usage'
+            WHEN p_ratio IS NOT NULL THEN 'base_too_small'
             ELSE 'no_known_rows' END AS ratio_basis
-FROM wanted w
-LEFT JOIN by_service_unit s
-  ON s.billing_period = w.billing_period AND s.service IS NOT DISTINCT FROM w.service
- AND s.ratio_unit IS NOT DISTINCT FROM w.ratio_unit
-LEFT JOIN by_unit u
-  ON u.billing_period = w.billing_period AND u.ratio_unit IS NOT DISTINCT FROM w.ratio_unit
-LEFT JOIN by_period p ON p.billing_period = w.billing_period
+FROM levels

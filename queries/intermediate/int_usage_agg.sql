@@ -1,12 +1,16 @@
 -- int_usage_agg: int_usage_lines summed per report key, billing period, service, ratio unit,
--- estimation path and grid factor. Everything downstream is linear in these sums, so a grouped
+-- estimation path, whether it teaches the unknown-usage ratios, and grid factor. Everything downstream is linear in these sums, so a grouped
 -- report and the unknown-usage ratios both come from this one pass over the rows.
 -- $report_key is the STRUCT of the requested --by keys (built in ccf_py.api from fixed
 -- expressions; NULL when the per-row model is wanted); tag names arrive as bound parameters.
 SELECT $report_key AS report_key, billing_period, service, ratio_unit, estimate_path,
+       feeds_ratio,
        gco2e_per_kwh,
+       count(*) AS lines,
        sum(unblended_cost) AS cost,
        sum(direct_kwh) AS direct_kwh,
+       -- kWh of rows that carry a cost: what a kWh-per-cost ratio may be learned from
+       coalesce(sum(direct_kwh) FILTER (WHERE ratio_cost <> 0), 0) AS priced_direct_kwh,
        sum(embodied_kg) AS embodied_kg,
        sum(ccf_embodied_as_kwh(embodied_kg, gco2e_per_kwh)) AS ccf_embodied_kwh,
        sum(ratio_cost) AS ratio_cost

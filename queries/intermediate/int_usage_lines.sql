@@ -19,10 +19,14 @@ lines AS (
     SELECT u.billing_period, u.usage_start, u.account_id, u.region, u.service, u.usage_type,
            u.line_item_type, u.pricing_unit, u.usage_amount, u.unblended_cost,
            u.resource_id, u.tags,
-           -- CCF sums blended cost; the default basis ignores discounts (on-demand price)
+           -- CCF sums blended cost; the default basis ignores discounts (on-demand price),
+           -- but usage billed nothing as such (free tier: line type Usage at zero cost) is
+           -- not priced at list cost: no cost, nothing to extrapolate from or to.
            CASE WHEN $methodology = 'ccf' THEN coalesce(u.blended_cost, u.unblended_cost)
+                WHEN u.line_item_type = 'Usage' AND u.unblended_cost = 0 THEN 0
                 ELSE coalesce(u.public_on_demand_cost, u.unblended_cost) END AS ratio_cost,
            kc.usage_class, kc.rule_id, kc.estimate_path, kc.instance_type, kc.ratio_unit, kc.note,
+           kc.feeds_ratio,
            kc.replication_factor, rf.pue, rf.gco2e_per_kwh, rf.fallback_region,
            u.usage_amount * kc.vcpu_hours_per_unit AS vcpu_hours,
            u.usage_amount * kc.gpu_hours_per_unit AS gpu_hours,

@@ -12,7 +12,8 @@ WITH final AS (
      AND r.ratio_unit IS NOT DISTINCT FROM d.ratio_unit
 )
 SELECT 'aws' AS provider, billing_period, usage_start, account_id, region, service, usage_type,
-       line_item_type, pricing_unit, usage_amount, unblended_cost AS cost, resource_id, tags,
+       line_item_type, pricing_unit, usage_amount, unblended_cost AS cost, ratio_cost,
+       resource_id, tags,
        usage_class, rule_id, estimate_path, ratio_basis, instance_type, fallback_region, note,
        vcpu_hours, gpu_hours, memory_gb_hours, storage_tb_hours, network_gb,
        pue, replication_factor, gco2e_per_kwh,

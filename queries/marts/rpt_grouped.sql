@@ -1,8 +1,11 @@
 -- rpt_grouped: the grouped report (ccf-py report --by KEYS) straight from int_usage_agg, so
 -- a report reads the billing rows once. Same arithmetic as fct_usage_estimates, applied to
 -- sums: energy of rows estimated from cost = ratio x summed cost (linear), CO2e per grid factor.
+-- One row per report key and estimation path: the report sums over the paths, and the same
+-- rows say how much of its CO2e was estimated which way (api.report's coverage).
 WITH priced AS (
-    SELECT a.report_key, a.cost, a.embodied_kg, a.gco2e_per_kwh,
+    SELECT a.report_key, a.estimate_path, r.ratio_basis, a.lines, a.cost, a.embodied_kg,
+           a.gco2e_per_kwh,
            ccf_usage_kwh(a.estimate_path, a.direct_kwh, r.kwh_per_cost, a.ratio_cost)
                AS energy_kwh
     FROM int_usage_agg a
@@ -12,10 +15,14 @@ WITH priced AS (
      AND r.ratio_unit IS NOT DISTINCT FROM a.ratio_unit
 )
 SELECT report_key,
+       -- rows extrapolated from a ratio that could not be learned count as not estimated
+       CASE WHEN ratio_basis IN ('base_too_small', 'no_known_rows') THEN 'not_estimable'
+            ELSE estimate_path END AS estimate_path,
+       sum(lines) AS lines,
        sum(cost) AS cost,
        sum(energy_kwh) AS energy_kwh,
        sum(ccf_operational_kg(energy_kwh, gco2e_per_kwh)) AS co2e_operational_kg,
        sum(embodied_kg) AS co2e_embodied_kg,
        sum(ccf_operational_kg(energy_kwh, gco2e_per_kwh) + embodied_kg) AS co2e_total_kg
 FROM priced
-GROUP BY report_key
+GROUP BY ALL

@@ -59,6 +59,10 @@ NOT_ESTIMABLE_SQL = ("CASE WHEN ratio_basis IN ('base_too_small', 'no_known_rows
                      "THEN 'not_estimable' ELSE estimate_path END")
 
 
+# Report keys the classifier decides (the rest are columns of the billed row).
+CLASSIFIED_KEYS = frozenset({"usage_class", "instance_type"})
+
+
 @dataclass
 class Database:
     """An open ccf_py database (a DuckDB connection with macros and coefficients loaded)."""
@@ -169,22 +173,28 @@ def _grouped(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...], methodology:
     return ReportTable(keys, tuple(tuple(r) for r in rows), methodology, month)
 
 
+def _struct(fields: dict[str, str]) -> str:
+    """A SQL STRUCT literal of named expressions (NULL when there are none)."""
+    return "{" + ", ".join(f"'{c}': {e}" for c, e in fields.items()) + "}" if fields else "NULL"
+
+
 def report(db: Database, *, methodology: str = "default", by: str | Sequence[str] = ("service",),
            month: str | None = None) -> ReportTable:
     """Cost, energy and CO2e grouped by ``by`` (see :data:`ccf_py.model.REPORT_KEYS`).
 
-    Runs ``rpt_grouped``: the estimates read the billing rows once whatever the keys (plus
-    two DISTINCT scans: usage keys to classify, regions to price).
+    Runs ``rpt_grouped`` over ``int_usage_keyed``: the billing rows are read once, summed per
+    usage key and the keys below, and the estimates run on those sums.
     """
     check_methodology(methodology)
     keys = parse_by(by)
     month = _loaded_month(db, month)
     exprs, params = _key_sql(keys)
     cols = [f"k{i}" for i in range(len(keys))]
-    struct = ("{" + ", ".join(f"'{c}': {e}" for c, e in zip(cols, exprs, strict=True)) + "}"
-              if keys else "NULL")
-    create_estimates(db.con, methodology, parse_month(month), report_key=struct,
-                     key_params=params)
+    # keys of the billed row are summed over first (pre_key); the classifier's keys after
+    pre = {c: e for c, e, k in zip(cols, exprs, keys, strict=True) if k not in CLASSIFIED_KEYS}
+    final = {c: f"pre_key.{c}" if c in pre else e for c, e in zip(cols, exprs, strict=True)}
+    create_estimates(db.con, methodology, parse_month(month), report_key=_struct(final),
+                     pre_key=_struct(pre), key_params=params)
     select = [f"report_key.{c} AS {c}" for c in cols]
     metrics = [f"coalesce(sum({m}), 0) AS {m}" for m in METRIC_COLUMNS]
     group = f"GROUP BY {', '.join(cols)}" if keys else ""

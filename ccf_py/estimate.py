@@ -26,12 +26,14 @@ def check_methodology(methodology: str) -> None:
                           f"{', '.join(METHODOLOGIES)}")
 
 
-def build_key_classes(con: duckdb.DuckDBPyConnection, methodology: str) -> int:
-    """(Re)create TEMP table ``usage_key_class``: one row per distinct usage key."""
+def build_key_classes(con: duckdb.DuckDBPyConnection, methodology: str,
+                      source: str = "raw_aws_cur") -> int:
+    """(Re)create TEMP table ``usage_key_class``: one row per distinct usage key of
+    ``source`` (a relation name chosen by ccf_py, never user text)."""
     check_methodology(methodology)
     rows = con.execute(
         "SELECT DISTINCT service, usage_type, pricing_unit, line_item_type, vcpu, instance_type "
-        "FROM raw_aws_cur").fetchall()
+        f"FROM {source}").fetchall()
     keys = [UsageKey(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
     classified = classify_keys(keys, coefficients.load(), methodology)
     con.execute("CREATE OR REPLACE TEMP TABLE usage_key_class ("
@@ -71,6 +73,8 @@ def _type(column: str) -> str:
 # sums per key, ratios) are tables; the per-row models stay views so a report streams over the
 # raw table (create_estimates(materialize=True) makes them tables for the monthly report).
 MODELS: tuple[tuple[str, str], ...] = (
+    ("intermediate/int_billed_rows.sql", "view"),
+    ("intermediate/int_usage_keyed.sql", "table"),
     ("intermediate/int_region_factors.sql", "table"),
     ("intermediate/int_usage_lines.sql", "view"),
     ("intermediate/int_usage_agg.sql", "table"),
@@ -78,6 +82,9 @@ MODELS: tuple[tuple[str, str], ...] = (
     ("marts/fct_usage_estimates.sql", "view"),
     ("marts/rpt_grouped.sql", "view"),
 )
+# A grouped report estimates int_usage_keyed's sums through the same int_usage_lines SQL,
+# under this name; fct_usage_estimates stays one row per billed line either way.
+KEYED_LINES = "int_usage_keyed_lines"
 
 
 def bind(sql: str, params: dict[str, str | date | None],
@@ -106,24 +113,47 @@ def bind(sql: str, params: dict[str, str | date | None],
 
 def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
                      month: date | None = None, *, report_key: str = "NULL",
-                     key_params: dict[str, str] | None = None,
+                     pre_key: str | None = None, key_params: dict[str, str] | None = None,
                      materialize: bool = False) -> None:
     """Create the models as TEMP relations.
 
-    ``fct_usage_estimates`` is the per-row result; ``rpt_grouped`` sums it by ``report_key``
-    (a SQL STRUCT of the report's keys) in one pass over the rows. ``materialize`` makes the
-    per-row model a table (worth it when several reports read it, e.g. the monthly report).
+    ``fct_usage_estimates`` is the per-row result. ``rpt_grouped`` sums the estimates by
+    ``report_key`` (a SQL STRUCT of the report's keys). With ``pre_key`` (a STRUCT of the keys
+    that need no classification, which ``report_key`` then reads as ``pre_key.kN``) the billed
+    rows are first summed per usage key and those keys (``int_usage_keyed``): one scan of the
+    rows, and the estimates run on thousands of sums instead of millions of rows.
+    ``materialize`` makes the per-row models tables (worth it when several reports read
+    them, e.g. the monthly report).
     """
-    build_key_classes(con, methodology)
     params = {"methodology": methodology, "month": month}
+    grouped = pre_key is not None
+    expressions = {"report_key": report_key, "pre_key": pre_key or "NULL",
+                   # regions and usage keys: from the small sums when there are any
+                   "key_source": "int_usage_keyed" if grouped else "int_billed_rows",
+                   "usage_source": "int_billed_rows",
+                   "usage_lines": KEYED_LINES if grouped else "int_usage_lines"}
+    _drop(con, KEYED_LINES)
     for path, kind in MODELS:
         name = path.rsplit("/", 1)[-1].removesuffix(".sql")
+        if name == "int_usage_keyed" and not grouped:
+            _drop(con, name)
+            continue
+        if name == "int_region_factors":
+            build_key_classes(con, methodology, expressions["key_source"])
         if materialize and name in ("int_usage_lines", "fct_usage_estimates"):
             kind = "table"  # computed once, read by every grouping of the monthly report
-        _drop(con, name)
-        sql = bind(query_text(path), params, {"report_key": report_key})
-        uses = {k: v for k, v in (key_params or {}).items() if f"${k}" in sql}
-        con.execute(f"CREATE TEMP {kind.upper()} {name} AS {sql}", uses or None)
+        sql = query_text(path)
+        _create(con, name, kind, bind(sql, params, expressions), key_params)
+        if name == "int_usage_lines" and grouped:
+            keyed = {**expressions, "usage_source": "int_usage_keyed"}
+            _create(con, KEYED_LINES, "view", bind(sql, params, keyed), key_params)
+
+
+def _create(con: duckdb.DuckDBPyConnection, name: str, kind: str, sql: str,
+            key_params: dict[str, str] | None) -> None:
+    _drop(con, name)
+    uses = {k: v for k, v in (key_params or {}).items() if f"${k}" in sql}
+    con.execute(f"CREATE TEMP {kind.upper()} {name} AS {sql}", uses or None)
 
 
 def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -135,5 +165,6 @@ def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 def drop_estimates(con: duckdb.DuckDBPyConnection) -> None:
     """Remove the session's model relations (e.g. after an ingest made them stale)."""
+    _drop(con, KEYED_LINES)
     for path, _ in reversed(MODELS):
         _drop(con, path.rsplit("/", 1)[-1].removesuffix(".sql"))

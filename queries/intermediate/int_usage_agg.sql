@@ -1,12 +1,13 @@
--- int_usage_agg: int_usage_lines summed per report key, billing period, service, ratio unit,
--- estimation path, whether it teaches the unknown-usage ratios, and grid factor. Everything downstream is linear in these sums, so a grouped
--- report and the unknown-usage ratios both come from this one pass over the rows.
+-- int_usage_agg: $usage_lines (int_usage_lines, or int_usage_keyed_lines for a grouped report)
+-- summed per report key, billing period, service, ratio unit, estimation path, whether it
+-- teaches the unknown-usage ratios, and grid factor. Everything downstream is linear in these
+-- sums, so a grouped report and the unknown-usage ratios both come from them.
 -- $report_key is the STRUCT of the requested --by keys (built in ccf_py.api from fixed
 -- expressions; NULL when the per-row model is wanted); tag names arrive as bound parameters.
 SELECT $report_key AS report_key, billing_period, service, ratio_unit, estimate_path,
        feeds_ratio,
        gco2e_per_kwh,
-       count(*) AS lines,
+       sum(lines) AS lines,
        sum(unblended_cost) AS cost,
        sum(direct_kwh) AS direct_kwh,
        -- kWh of rows that carry a cost: what a kWh-per-cost ratio may be learned from
@@ -14,5 +15,5 @@ SELECT $report_key AS report_key, billing_period, service, ratio_unit, estimate_
        sum(embodied_kg) AS embodied_kg,
        sum(ccf_embodied_as_kwh(embodied_kg, gco2e_per_kwh)) AS ccf_embodied_kwh,
        sum(ratio_cost) AS ratio_cost
-FROM int_usage_lines
+FROM $usage_lines
 GROUP BY ALL

@@ -1,7 +1,8 @@
--- int_usage_lines: one row per billed CUR line with its directly estimated energy.
--- Inputs: raw_aws_cur (ingest), usage_key_class (classify.py, one row per distinct usage key),
---         int_region_factors, coef_constants (coefficients/*.csv).
--- Parameters: $methodology ('default' | 'ccf'), $month (DATE of a billing period, or NULL = all).
+-- int_usage_lines: one row per billed line (or per group of int_usage_keyed) with its directly
+-- estimated energy.
+-- Inputs: $usage_source (int_billed_rows, or int_usage_keyed for a grouped report),
+--         usage_key_class (classify.py, one row per distinct usage key), int_region_factors,
+--         coef_constants (coefficients/*.csv).
 -- Formulas come from queries/macros/energy.sql only. Rows estimated from cost ratios get 0 here
 -- and their energy in fct_usage_estimates.
 WITH k AS (
@@ -18,13 +19,7 @@ c AS (
 lines AS (
     SELECT u.billing_period, u.usage_start, u.account_id, u.region, u.service, u.usage_type,
            u.line_item_type, u.pricing_unit, u.usage_amount, u.unblended_cost,
-           u.resource_id, u.tags,
-           -- CCF sums blended cost; the default basis ignores discounts (on-demand price),
-           -- but usage billed nothing as such (free tier: line type Usage at zero cost) is
-           -- not priced at list cost: no cost, nothing to extrapolate from or to.
-           CASE WHEN $methodology = 'ccf' THEN coalesce(u.blended_cost, u.unblended_cost)
-                WHEN u.line_item_type = 'Usage' AND u.unblended_cost = 0 THEN 0
-                ELSE coalesce(u.public_on_demand_cost, u.unblended_cost) END AS ratio_cost,
+           u.resource_id, u.tags, u.ratio_cost, u.lines, u.pre_key,
            kc.usage_class, kc.rule_id, kc.estimate_path, kc.instance_type, kc.ratio_unit, kc.note,
            kc.feeds_ratio,
            kc.replication_factor, rf.pue, rf.gco2e_per_kwh, rf.fallback_region,
@@ -38,7 +33,7 @@ lines AS (
            kc.cpu_min_w, kc.cpu_max_w, kc.gpu_min_w, kc.gpu_max_w, kc.storage_wh_per_tb_hour,
            kc.embodied_te_kg, kc.embodied_time_per_unit * u.usage_amount AS embodied_hours,
            kc.embodied_rr_vcpus, kc.embodied_totr_vcpus
-    FROM raw_aws_cur u
+    FROM $usage_source u
     JOIN usage_key_class kc
       ON  kc.service IS NOT DISTINCT FROM u.service
       AND kc.usage_type IS NOT DISTINCT FROM u.usage_type
@@ -47,7 +42,6 @@ lines AS (
       AND kc.vcpu IS NOT DISTINCT FROM u.vcpu
       AND kc.cur_instance_type IS NOT DISTINCT FROM u.instance_type
     JOIN int_region_factors rf ON rf.region IS NOT DISTINCT FROM u.region
-    WHERE $month IS NULL OR u.billing_period = $month
 ),
 direct AS (
     SELECT l.*,

@@ -243,7 +243,7 @@ def monthly_report(db: Database, *, month: str | None = None,
 
     totals = g().totals()
     covered = coverage(con)
-    notes = (confidence_line(covered), *_notes(con, methodology))
+    notes = (confidence_line(covered, methodology), *_notes(con, methodology))
     return MonthlyReport(
         month=month, methodology=methodology, version=__version__,
         coefficients_fingerprint=coefficients.fingerprint(), totals=totals,

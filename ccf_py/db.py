@@ -31,7 +31,8 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
             ) -> duckdb.DuckDBPyConnection:
     target = resolve_path(path)
     if target != ":memory:" and read_only and not Path(target).exists():
-        raise ConfigError(f"{target}: no such database (run 'ccf-py ingest aws-cur ...' first)")
+        raise ConfigError(f"{target}: no such database (load billing data first: "
+                          f"'ccf-py --db {target} ingest aws-cur ...')")
     _refuse_other_files(target)
     try:
         con = duckdb.connect(target, read_only=read_only)

@@ -158,4 +158,4 @@ def test_report_prints_how_the_co2e_was_estimated(loaded):
     r = ccf("--db", "x.duckdb", "report", "--format", "json", cwd=loaded)
     assert r.returncode == 0
     json.loads(r.stdout)  # stdout stays machine-readable
-    assert r.stderr.startswith("CO2e estimated ") and "extrapolated from cost ratios" in r.stderr
+    assert r.stderr.startswith("Of the CO2e, ") and "extrapolated from cost ratios" in r.stderr

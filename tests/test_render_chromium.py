@@ -104,6 +104,8 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    if CHROMIUM is None:  # only reached on CI (CI=true), where the skip above does not apply
+        pytest.fail("chromium is not installed; CI must install it (apt-get install chromium)")
     profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
     cmd = [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)

@@ -103,11 +103,13 @@ def test_report_coverage_and_confidence_line(db_path):
     result = CliRunner().invoke(main, ["--db", str(db_path), "report", "--by", "month",
                                        "--month", "2026-11", "--format", "csv"])
     assert result.exit_code == 0, result.output
+    # 10.00 of NAT in a month of 10.50: 95 % of the cost
     assert result.stderr.strip() == (
-        "CO2e estimated 100.0% from usage quantities, 0.0% with fallback coefficients, 0.0% "
-        "extrapolated from cost ratios; 1 usage rows costing 10.00 could not be estimated and "
-        "count as zero.")
-    assert "could not be estimated" not in result.stdout
+        "Of the CO2e, 100.0% is estimated from usage quantities, 0.0% with fallback "
+        "coefficients and 0.0% extrapolated from cost ratios. Not estimated: 1 usage rows "
+        "costing 10.00 (95% of the cost; too little directly estimated usage to extrapolate "
+        "from); they count as zero.")
+    assert "Not estimated" not in result.stdout
 
 
 def test_mostly_extrapolated_says_so(tmp_path):

@@ -51,24 +51,27 @@ def render_table(table: ReportTable, fmt: str) -> str:
     return renderers[fmt](table)
 
 
-def confidence_line(coverage: Sequence[CoverageRow]) -> str:
-    """One line saying how far to trust a report: the share of its CO2e estimated from usage
+def confidence_line(coverage: Sequence[CoverageRow], methodology: str = "default") -> str:
+    """One line saying how far to trust a report: the shares of its CO2e estimated from usage
     quantities, with fallback coefficients and extrapolated from cost ratios, and the usage
-    that could not be estimated at all (it counts as zero)."""
+    that could not be estimated at all (it counts as zero), with its share of the cost."""
     total = sum(c.co2e_total_kg for c in coverage)
     share = {p: sum(c.co2e_total_kg for c in coverage if c.path == p) / total if total else 0.0
              for p in ("direct", "fallback", "from_cost")}
-    line = (f"CO2e estimated {share['direct']:.1%} from usage quantities, "
-            f"{share['fallback']:.1%} with fallback coefficients, "
+    line = (f"Of the CO2e, {share['direct']:.1%} is estimated from usage quantities, "
+            f"{share['fallback']:.1%} with fallback coefficients and "
             f"{share['from_cost']:.1%} extrapolated from cost ratios")
     if share["from_cost"] > 0.5:
         line += " (mostly extrapolated: a rough estimate)"
     missing = [c for c in coverage if c.path in ("none", "not_estimable")]
     if missing:
-        rows = sum(c.rows for c in missing)
-        cost = sum(c.cost for c in missing)
-        line += (f"; {rows:,} usage rows costing {cost:,.2f} could not be estimated and "
-                 "count as zero")
+        rows, cost = sum(c.rows for c in missing), sum(c.cost for c in missing)
+        gross = sum(abs(c.cost) for c in coverage)
+        why = ("CCF's methodology gives them no estimate" if methodology == "ccf" else
+               "too little directly estimated usage to extrapolate from")
+        line += (f". Not estimated: {rows:,} usage rows costing {cost:,.2f} "
+                 f"({abs(cost) / gross if gross else 0:.0%} of the cost; {why}); they count "
+                 "as zero")
     return line + "."
 
 

@@ -53,12 +53,6 @@ KEY_SQL = {
 }
 
 
-# fct_usage_estimates' estimation path, with rows extrapolated from a ratio that could not be
-# learned (too small a base, no directly estimated usage) as 'not_estimable' (as rpt_grouped)
-NOT_ESTIMABLE_SQL = ("CASE WHEN ratio_basis IN ('base_too_small', 'no_known_rows') "
-                     "THEN 'not_estimable' ELSE estimate_path END")
-
-
 # Report keys the classifier decides (the rest are columns of the billed row).
 CLASSIFIED_KEYS = frozenset({"usage_class", "instance_type"})
 
@@ -200,8 +194,6 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     group = f"GROUP BY {', '.join(cols)}" if keys else ""
     rows = db.con.execute(f"SELECT {', '.join(select + metrics)} FROM rpt_grouped {group} "
                           f"{_order(keys, cols)}").fetchall()
-    if not keys and not rows:
-        rows = [(0.0,) * len(METRIC_COLUMNS)]
     paths = db.con.execute(
         "SELECT estimate_path, sum(lines), sum(cost), sum(co2e_total_kg) FROM rpt_grouped "
         "GROUP BY 1 ORDER BY 4 DESC, 3 DESC").fetchall()
@@ -216,8 +208,8 @@ def _coverage_rows(rows: list[tuple]) -> tuple[CoverageRow, ...]:
 def coverage(con: duckdb.DuckDBPyConnection) -> tuple[CoverageRow, ...]:
     """Share of rows and cost by estimation path (needs ``fct_usage_estimates``)."""
     rows = con.execute(
-        f"""SELECT {NOT_ESTIMABLE_SQL}, count(*), sum(cost), sum(co2e_total_kg)
-            FROM fct_usage_estimates GROUP BY 1 ORDER BY 3 DESC""").fetchall()
+        """SELECT coverage_path, count(*), sum(cost), sum(co2e_total_kg)
+           FROM fct_usage_estimates GROUP BY 1 ORDER BY 3 DESC""").fetchall()
     return _coverage_rows(rows)
 
 
@@ -282,19 +274,4 @@ def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
     ).fetchall()]
     if unk:
         notes.append("Fallback coefficients: " + "; ".join(unk) + ".")
-    zero = con.execute(
-        f"SELECT count(*), sum(abs(cost)) FROM fct_usage_estimates WHERE estimate_path = 'none' "
-        f"OR {NOT_ESTIMABLE_SQL} = 'not_estimable'").fetchone()
-    if zero[0]:
-        c = coefficients.load().constants
-        notes.append(f"{zero[0]:,} usage rows (cost {zero[1]:,.2f}) could not be estimated and "
-                     "count as zero: " + ("CCF gives them no estimate (no vCPU data, or a "
-                                          "unit no directly estimated row has)."
-                                          if methodology == "ccf" else
-                                          "too little directly estimated usage in that month "
-                                          "to extrapolate from (a kWh-per-cost ratio is learned "
-                                          f"from at least {c['ratio_min_base_cost']:,.2f} of "
-                                          "cost, and from at least "
-                                          f"{c['ratio_min_base_share']:.0%} of the cost it "
-                                          "is applied to)."))
     return tuple(notes)

@@ -166,10 +166,14 @@ class Classifier:
 
     @staticmethod
     def ccf_vcpu_type(usage_type: str) -> str:
-        """CCF's extractInstanceTypeFromUsageType: the type its vCPU lookup uses, taken from
-        the raw usage type (no ``xl`` completion: CCF completes it only afterwards) with the
-        service prefixes of SageMaker, MQ, DAX, DMS, RDS, ElastiCache and MSK cut
-        (``Notebk:ml.t3.medium`` -> ``t3.medium``)."""
+        """The type CCF's vCPU lookup uses (extractInstanceTypeFromUsageType), taken from the
+        raw usage type (no ``xl`` completion: CCF completes it only afterwards) with the
+        service prefixes of SageMaker, MQ, DAX, DMS, RDS and ElastiCache cut
+        (``Notebk:ml.t3.medium`` -> ``t3.medium``). MSK (``USE1-Kafka.m5.large``, also
+        without a region prefix) is looked up in CCF's MSK table, whose nine types have the
+        vCPUs of the EC2 types of the same name: the name after ``Kafka.``."""
+        if "Kafka" in usage_type:
+            return usage_type.split("Kafka")[-1].removeprefix(".")
         return CCF_TYPE_PREFIX.sub("", usage_type.split(":")[-1], count=1)
 
     def _instance_type(self, key: UsageKey) -> str:
@@ -355,7 +359,8 @@ class Classifier:
                         cpu_max_w=hi, replication_factor=self._replication(key),
                         ratio_unit=key.pricing_unit, feeds_ratio=not self.ccf,
                         note="serverless arm64: Graviton2 watts per vCPU" if arm else
-                        "serverless: AWS average watts per vCPU")
+                        "serverless: AWS average watts per vCPU" if lambda_ or not inst else
+                        f"{key.usage_type}: billed in seconds, as vCPU-seconds")
 
     def _fargate_memory(self, key: UsageKey) -> KeyClass:
         if self.ccf:  # quirk Q14: CCF costs Fargate memory GB-hours as SSD storage

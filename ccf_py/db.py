@@ -67,8 +67,11 @@ OWN_TABLES = frozenset({"raw_aws_cur", "ingest_log"})
 def _refuse_other_files(target: str) -> None:
     """A --db that names a CSV, a Parquet file or anything else that is not DuckDB's."""
     path = Path(target)
-    if target == ":memory:" or not path.is_file() or path.stat().st_size == 0:
+    if target == ":memory:" or not path.is_file():
         return
+    if path.stat().st_size == 0:
+        raise ConfigError(f"{target}: an empty file, not a DuckDB database; remove it, or give "
+                          "--db a new path")
     with path.open("rb") as fh:
         if fh.read(12)[8:12] != _DUCKDB_MAGIC:
             raise ConfigError(f"{target}: not a ccf_py database (not a DuckDB file; is it a "

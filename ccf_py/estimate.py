@@ -69,9 +69,10 @@ def _type(column: str) -> str:
     return "VARCHAR" if "str" in annotation else "DOUBLE"
 
 
-# The SQL models in dependency order, with how each is materialised. The small ones (regions,
-# sums per key, ratios) are tables; the per-row models stay views so a report streams over the
-# raw table (create_estimates(materialize=True) makes them tables for the monthly report).
+# The SQL models in dependency order, with how each is materialised. The small ones (sums per
+# usage key, regions, sums per report key, ratios) are tables; the per-row models stay views,
+# computed only when read (create_estimates(materialize=True) makes them tables for the
+# monthly report, which reads them several times). int_usage_keyed exists for grouped reports.
 MODELS: tuple[tuple[str, str], ...] = (
     ("intermediate/int_billed_rows.sql", "view"),
     ("intermediate/int_usage_keyed.sql", "table"),

@@ -1,7 +1,7 @@
 """Row-by-row parity with Cloud Carbon Footprint's own outputs.
 
 tests/fixtures/ccf_parity/aws_output.csv (a01-a37), aws_extra_output.csv (b01-b16: ARM
-Lambda, Redshift) and aws_prefix_output.csv (c01-c09: SageMaker/MQ/DAX/DMS instance types,
+Lambda, Redshift) and aws_prefix_output.csv (c01-c11: SageMaker/MQ/DAX/DMS instance types,
 an `xl` usage type, a Fargate unit) were produced by CCF's npm packages
 (@cloud-carbon-footprint/aws 0.15.0, core 0.17.3) over the matching *_input.csv; see the
 README there. Each input file is written as a legacy CUR and goes through the real ingest path,
@@ -79,7 +79,7 @@ def test_every_comparable_row_matches_ccf(estimates):
         ccf_kg = float(r["row_co2e_t"] or 0) * 1000
         assert ours[rid]["ccf_kwh_incl_embodied"] == pytest.approx(ccf_kwh, rel=REL, abs=1e-15), rid
         assert ours[rid]["co2e_total_kg"] == pytest.approx(ccf_kg, rel=REL, abs=1e-15), rid
-    assert len(_comparable()) == 33 + 16 + 9
+    assert len(_comparable()) == 33 + 16 + 11
 
 
 def test_redshift_and_arm_lambda_parts_match_ccf(estimates):
@@ -149,7 +149,7 @@ def _embodied_factor(rid: str) -> float:
     """default embodied / ccf embodied for an instance row: CCF divides the hours by the
     instance's vCPUs (Q2), and its burstable host is the t-family's largest size, where
     default's host has at least 96 vCPUs (Q11)."""
-    itype = Classifier.ccf_vcpu_type(_ccf_rows()[rid]["machine_type"])
+    itype = Classifier.ccf_vcpu_type(Classifier.ccf_instance_type(_ccf_rows()[rid]["usage_type"]))
     inst = coefficients.load().instances[itype]
     factor = inst.vcpus
     if inst.burstable_baseline_pct:

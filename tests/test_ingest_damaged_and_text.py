@@ -12,7 +12,7 @@ import pytest
 
 from ccf_py import api
 from ccf_py.errors import InputError
-from tests.helpers import write_cur
+from tests.helpers import LEGACY_HEADER, write_cur
 
 ROW = {"start": "2026-10-01T00:00:00Z", "service": "AmazonEC2",
        "usage_type": "BoxUsage:m5.large", "unit": "Hrs", "amount": "10", "cost": "0.96",
@@ -192,3 +192,78 @@ def test_two_shapes_of_different_payers_or_months_load(tmp_path):
         res = api.ingest_aws_cur(db, [str(nov), str(_athena(tmp_path / "x.parquet", ["2"],
                                                             payer="111111111111"))])
         assert res.rows == 2
+
+
+@pytest.mark.parametrize("percent", [20, 30, 50, 70, 95, 99])
+def test_a_gzip_cut_anywhere_is_refused_not_half_loaded(tmp_path, percent):
+    """DuckDB's reader stops quietly at the end of a cut stream (a 20 % cut loaded 20 % of the
+    rows); every .gz part is read to its end beside the load."""
+    full = _gz(tmp_path / "full.csv.gz", rows=3000)
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size * percent // 100])
+    with api.open_db(tmp_path / "d.duckdb") as db:
+        with pytest.raises(InputError, match="truncated or corrupt download"):
+            api.ingest_aws_cur(db, [str(cut)])
+        assert db.con.execute("SELECT count(*) FROM raw_aws_cur").fetchone()[0] == 0
+
+
+def test_a_complete_multi_member_gzip_loads(tmp_path):
+    """`cat a.gz b.gz` is a valid gzip file (two members); it is not called truncated."""
+    one = write_cur(tmp_path / "one.csv", [ROW, dict(ROW, amount="20")]).read_bytes()
+    header, *lines = one.decode().splitlines(keepends=True)
+    f = tmp_path / "two.csv.gz"
+    f.write_bytes(gzip.compress((header + lines[0]).encode()) + gzip.compress(lines[1].encode()))
+    with api.open_db(tmp_path / "d.duckdb") as db:
+        assert api.ingest_aws_cur(db, [str(f)]).rows == 2
+
+
+def test_tab_only_number_cell_is_null(tmp_path):
+    f = write_cur(tmp_path / "tab.csv", [ROW, dict(ROW, vcpu="\t")])
+    with api.open_db(tmp_path / "d.duckdb") as db:
+        api.ingest_aws_cur(db, [str(f)])
+        got = sorted(db.con.execute("SELECT vcpu FROM raw_aws_cur").fetchall(), key=str)
+    assert got == [(2.0,), (None,)]
+
+
+@pytest.mark.parametrize("blank", [False, True])
+def test_a_time_zone_offset_is_honoured_on_both_csv_paths(tmp_path, blank):
+    """00:30 at +02:00 on 1 April is 22:30 UTC on 31 March: March's bill. The same whether the
+    file is parsed by DuckDB's CSV reader or (after a blank number cell) as text."""
+    header = [h for h in LEGACY_HEADER
+              if h != "bill/BillingPeriodStartDate"]
+    row = dict(ROW, start="2024-04-01T00:30:00+02:00", vcpu=" " if blank else "2")
+    f = write_cur(tmp_path / "tz.csv", [row], header)
+    with api.open_db(tmp_path / "d.duckdb") as db:
+        api.ingest_aws_cur(db, [str(f)])
+        got = db.con.execute("SELECT billing_period, usage_start FROM raw_aws_cur").fetchone()
+    assert (str(got[0]), str(got[1])) == ("2024-03-01", "2024-03-31 22:30:00")
+
+
+def test_blank_cells_in_many_parts_reload_as_text_once(tmp_path):
+    parts = [write_cur(tmp_path / f"part-{i}.csv", [dict(ROW, cost=str(i + 1), vcpu=" ")])
+             for i in range(4)]
+    seen: list[str] = []
+    with api.open_db(tmp_path / "d.duckdb") as db:
+        res = api.ingest_aws_cur(db, [str(p) for p in parts], progress=seen.append)
+    assert res.rows == 4
+    assert sum("[1/4] loading" in m for m in seen) == 2  # the typed try, then text once
+    assert sum("reading the CSV files as text" in m for m in seen) == 1
+
+
+def test_bad_value_in_a_file_without_final_newline_is_not_called_truncated(tmp_path):
+    f = write_cur(tmp_path / "nofinal.csv", [dict(ROW, amount="abc"), ROW])
+    f.write_text(f.read_text().rstrip("\r\n"))
+    with api.open_db(tmp_path / "d.duckdb") as db, pytest.raises(InputError) as err:
+        api.ingest_aws_cur(db, [str(f)])
+    assert str(err.value) == (f"{f}, line 2, column 'lineItem/UsageAmount': could not convert "
+                              "'abc' to a number or date")
+
+
+def test_a_row_without_any_date_says_so(tmp_path):
+    header = [h for h in LEGACY_HEADER
+              if h != "bill/BillingPeriodStartDate"]
+    f = write_cur(tmp_path / "nodate.csv", [ROW, dict(ROW, start="")], header)
+    with api.open_db(tmp_path / "d.duckdb") as db, pytest.raises(InputError) as err:
+        api.ingest_aws_cur(db, [str(f)])
+    assert str(err.value) == (f"{f}: a row has neither a billing period nor a usage start date "
+                              "(bill/BillingPeriodStartDate, lineItem/UsageStartDate)")

@@ -104,5 +104,77 @@ def test_ccf_rows_without_a_ratio_are_flagged_and_noted(db):
     assert unpriced > 0  # Requests / Metrics units: CCF has no known rows with those units
     assert db.con.execute("SELECT max(energy_kwh) FROM fct_usage_estimates "
                           "WHERE ratio_basis = 'no_known_rows'").fetchone()[0] == 0
-    note = f"{unpriced + not_estimated:,} usage rows"
-    assert any("could not be estimated" in n and note in n for n in monthly.notes)
+    note = f"Not estimated: {unpriced + not_estimated:,} usage rows"
+    assert sum(note in n for n in monthly.notes) == 1  # said once, in the confidence line
+    assert any("CCF's methodology gives them no estimate" in n for n in monthly.notes)
+
+
+# --- the grouped report against a GROUP BY over the documented per-row relation ----------
+
+# report key -> its column expression over fct_usage_estimates (README "Python API")
+PER_ROW_KEYS = {
+    "service": "coalesce(service, '')", "region": "coalesce(region, '')",
+    "account": "coalesce(account_id, '')", "usage_class": "usage_class",
+    "usage_type": "coalesce(usage_type, '')", "instance_type": "coalesce(instance_type, '')",
+    "day": "coalesce(strftime(usage_start, '%Y-%m-%d'), '')",
+    "month": "strftime(billing_period, '%Y-%m')", "resource_id": "coalesce(resource_id, '')",
+    "tag:team": "coalesce(json_extract_string(tags, '$.team'), '')",
+}
+KEY_SETS = [("service",), ("usage_class", "instance_type"), ("day", "region"),
+            ("tag:team", "usage_type"), ("resource_id",), ("account", "month", "usage_class")]
+
+
+def _per_row(con, by: tuple[str, ...]) -> dict[tuple, tuple]:
+    cols = [PER_ROW_KEYS[k] for k in by]
+    metrics = ", ".join(f"sum({m})" for m in api.METRIC_COLUMNS)
+    rows = con.execute(f"SELECT {''.join(c + ', ' for c in cols)}{metrics} "
+                       "FROM fct_usage_estimates GROUP BY ALL").fetchall()
+    return {r[:len(by)]: r[len(by):] for r in rows}
+
+
+def _assert_report_equals_per_row(d: api.Database, methodology: str, by: tuple[str, ...]):
+    table = api.report(d, methodology=methodology, by=by)
+    # the monthly report estimates every row on its own (ratios included) into
+    # fct_usage_estimates; the grouped report's sums must give the same numbers
+    api.monthly_report(d, methodology=methodology)
+    slow = _per_row(d.con, by)
+    fast = {r[:len(by)]: r[len(by):] for r in table.rows}
+    assert fast.keys() == slow.keys()
+    for key, metrics in slow.items():
+        assert fast[key] == pytest.approx(metrics, rel=1e-9, abs=1e-12), key
+
+
+@pytest.mark.parametrize("methodology", ["default", "ccf"])
+@pytest.mark.parametrize("by", KEY_SETS)
+def test_grouped_report_equals_a_group_by_over_the_rows(db, methodology, by):
+    _assert_report_equals_per_row(db, methodology, by)
+
+
+def test_sums_equal_rows_when_costs_cancel_and_services_are_missing(tmp_path):
+    """Two priced lines of one usage key whose costs cancel still teach the ratio (the flag
+    is the line's), and a NULL service is a group like any other."""
+    from tests.helpers import write_cur
+
+    def row(**kw):
+        base = {"start": "2026-10-01T00:00:00Z", "service": "AmazonEC2", "region": "us-east-1",
+                "usage_type": "BoxUsage:m5.large", "unit": "Hrs", "amount": "10",
+                "cost": "3.0", "vcpu": "2"}
+        return {**base, **kw}
+
+    rows = [row(usage_type="BoxUsage:c5.xlarge", vcpu="4"),
+            row(usage_type="BoxUsage:c5.xlarge", vcpu="4", cost="-3.0",
+                start="2026-10-02T00:00:00Z"),
+            row(amount="5", cost="2"),
+            row(usage_type="NatGateway-Hours", vcpu="", cost="1.5"),
+            row(service="", usage_type="Mystery-Hours", vcpu="", cost="0.5"),
+            row(service="", usage_type="BoxUsage:c5.large", cost="2.0")]
+    f = write_cur(tmp_path / "c.csv", rows)
+    with api.open_db(tmp_path / "c.duckdb") as d:
+        api.ingest_aws_cur(d, [str(f)])
+        for methodology in ("default", "ccf"):
+            for by in (("service",), ("resource_id", "usage_type"), ()):
+                _assert_report_equals_per_row(d, methodology, by)
+        api.report(d, by="service")
+        basis = d.con.execute("SELECT ratio_basis FROM fct_usage_estimates "
+                              "WHERE usage_type = 'Mystery-Hours'").fetchone()[0]
+    assert basis == "service_unit"  # learned from the service-less c5.large row

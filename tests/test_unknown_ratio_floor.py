@@ -103,12 +103,12 @@ def test_report_coverage_and_confidence_line(db_path):
     result = CliRunner().invoke(main, ["--db", str(db_path), "report", "--by", "month",
                                        "--month", "2026-11", "--format", "csv"])
     assert result.exit_code == 0, result.output
-    # 10.00 of NAT in a month of 10.50: 95 % of the cost
+    # 10.00 of NAT in a month of 10.50 of usage: 95 %
     assert result.stderr.strip() == (
         "Of the CO2e, 100.0% is estimated from usage quantities, 0.0% with fallback "
-        "coefficients and 0.0% extrapolated from cost ratios. Not estimated: 1 usage rows "
-        "costing 10.00 (95% of the cost; too little directly estimated usage to extrapolate "
-        "from); they count as zero.")
+        "coefficients and 0.0% extrapolated from cost ratios. Not estimated: 1 usage row "
+        "costing 10.00 (95% of the usage cost; too little directly estimated usage to "
+        "extrapolate from); it counts as zero.")
     assert "Not estimated" not in result.stdout
 
 

@@ -54,24 +54,27 @@ def render_table(table: ReportTable, fmt: str) -> str:
 def confidence_line(coverage: Sequence[CoverageRow], methodology: str = "default") -> str:
     """One line saying how far to trust a report: the shares of its CO2e estimated from usage
     quantities, with fallback coefficients and extrapolated from cost ratios, and the usage
-    that could not be estimated at all (it counts as zero), with its share of the cost."""
+    that could not be estimated at all (it counts as zero), with its share of the usage cost."""
     total = sum(c.co2e_total_kg for c in coverage)
     share = {p: sum(c.co2e_total_kg for c in coverage if c.path == p) / total if total else 0.0
              for p in ("direct", "fallback", "from_cost")}
-    line = (f"Of the CO2e, {share['direct']:.1%} is estimated from usage quantities, "
-            f"{share['fallback']:.1%} with fallback coefficients and "
-            f"{share['from_cost']:.1%} extrapolated from cost ratios")
+    if total:
+        line = (f"Of the CO2e, {share['direct']:.1%} is estimated from usage quantities, "
+                f"{share['fallback']:.1%} with fallback coefficients and "
+                f"{share['from_cost']:.1%} extrapolated from cost ratios")
+    else:
+        line = "No CO2e could be estimated"
     if share["from_cost"] > 0.5:
         line += " (mostly extrapolated: a rough estimate)"
     missing = [c for c in coverage if c.path in ("none", "not_estimable")]
     if missing:
         rows, cost = sum(c.rows for c in missing), sum(c.cost for c in missing)
-        gross = sum(abs(c.cost) for c in coverage)
+        usage = sum(abs(c.cost) for c in coverage if c.path != "non_usage")
         why = ("CCF's methodology gives them no estimate" if methodology == "ccf" else
                "too little directly estimated usage to extrapolate from")
-        line += (f". Not estimated: {rows:,} usage rows costing {cost:,.2f} "
-                 f"({abs(cost) / gross if gross else 0:.0%} of the cost; {why}); they count "
-                 "as zero")
+        line += (f". Not estimated: {rows:,} usage row{'s' if rows != 1 else ''} costing "
+                 f"{cost:,.2f} ({abs(cost) / usage if usage else 0:.0%} of the usage cost; "
+                 f"{why}); {'they count' if rows != 1 else 'it counts'} as zero")
     return line + "."
 
 

@@ -31,7 +31,10 @@ wanted AS (
 by_service_unit AS (
     SELECT k.billing_period, k.service, k.ratio_unit, k.kwh / k.cost AS kwh_per_cost,
            k.cost AS base, w.cost AS applied
-    FROM known k JOIN wanted w USING (billing_period, service, ratio_unit)
+    -- IS NOT DISTINCT FROM: a NULL service or unit is a group like any other
+    FROM known k JOIN wanted w
+      ON k.billing_period = w.billing_period AND k.service IS NOT DISTINCT FROM w.service
+     AND k.ratio_unit IS NOT DISTINCT FROM w.ratio_unit
     WHERE k.cost > 0
 ),
 by_unit AS (
@@ -40,7 +43,7 @@ by_unit AS (
     FROM (SELECT billing_period, ratio_unit, sum(kwh) AS kwh, sum(cost) AS cost
           FROM known GROUP BY ALL) k
     JOIN (SELECT billing_period, ratio_unit, sum(cost) AS cost FROM wanted GROUP BY ALL) w
-      USING (billing_period, ratio_unit)
+      ON k.billing_period = w.billing_period AND k.ratio_unit IS NOT DISTINCT FROM w.ratio_unit
     WHERE k.cost > 0
 ),
 by_period AS (
@@ -68,6 +71,10 @@ levels AS (
     LEFT JOIN by_period p ON p.billing_period = w.billing_period
 )
 SELECT billing_period, service, ratio_unit,
+       -- how the report counts these rows: extrapolated, or not estimable (no ratio learned)
+       CASE WHEN ($methodology = 'ccf' AND u_ratio IS NULL)
+              OR ($methodology <> 'ccf' AND NOT coalesce(s_ok OR u_ok OR p_ok, false))
+            THEN 'not_estimable' ELSE 'from_cost' END AS coverage_path,
        CASE WHEN $methodology = 'ccf' THEN coalesce(u_ratio, 0)
             WHEN s_ok THEN s_ratio
             WHEN u_ok THEN u_ratio

@@ -11,7 +11,7 @@ SELECT $report_key AS report_key, billing_period, service, ratio_unit, estimate_
        sum(unblended_cost) AS cost,
        sum(direct_kwh) AS direct_kwh,
        -- kWh of rows that carry a cost: what a kWh-per-cost ratio may be learned from
-       coalesce(sum(direct_kwh) FILTER (WHERE ratio_cost <> 0), 0) AS priced_direct_kwh,
+       coalesce(sum(direct_kwh) FILTER (WHERE priced), 0) AS priced_direct_kwh,
        sum(embodied_kg) AS embodied_kg,
        sum(ccf_embodied_as_kwh(embodied_kg, gco2e_per_kwh)) AS ccf_embodied_kwh,
        sum(ratio_cost) AS ratio_cost

@@ -7,7 +7,7 @@
 SELECT $pre_key AS pre_key, billing_period,
        CAST(date_trunc('month', usage_start) AS TIMESTAMP) AS usage_start,
        service, usage_type, pricing_unit, line_item_type, vcpu, instance_type, region,
-       ratio_cost <> 0 AS priced,
+       priced,
        sum(lines) AS lines,
        sum(usage_amount) AS usage_amount,
        sum(unblended_cost) AS unblended_cost,

@@ -2,7 +2,7 @@
 -- CO2e. Rows with estimate_path = 'from_cost' get kWh = kWh-per-cost ratio x cost
 -- (int_unknown_ratios).
 WITH final AS (
-    SELECT d.*, r.ratio_basis,
+    SELECT d.*, r.ratio_basis, coalesce(r.coverage_path, d.estimate_path) AS coverage_path,
            ccf_usage_kwh(d.estimate_path, d.direct_kwh, r.kwh_per_cost, d.ratio_cost)
                AS energy_kwh
     FROM int_usage_lines d
@@ -14,7 +14,8 @@ WITH final AS (
 SELECT 'aws' AS provider, billing_period, usage_start, account_id, region, service, usage_type,
        line_item_type, pricing_unit, usage_amount, unblended_cost AS cost, ratio_cost,
        resource_id, tags,
-       usage_class, rule_id, estimate_path, ratio_basis, instance_type, fallback_region, note,
+       usage_class, rule_id, estimate_path, ratio_basis, coverage_path, instance_type,
+       fallback_region, note,
        vcpu_hours, gpu_hours, memory_gb_hours, storage_tb_hours, network_gb,
        pue, replication_factor, gco2e_per_kwh,
        energy_kwh,

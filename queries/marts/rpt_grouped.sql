@@ -4,7 +4,8 @@
 -- One row per report key and estimation path: the report sums over the paths, and the same
 -- rows say how much of its CO2e was estimated which way (api.report's coverage).
 WITH priced AS (
-    SELECT a.report_key, a.estimate_path, r.ratio_basis, a.lines, a.cost, a.embodied_kg,
+    SELECT a.report_key, coalesce(r.coverage_path, a.estimate_path) AS estimate_path,
+           a.lines, a.cost, a.embodied_kg,
            a.gco2e_per_kwh,
            ccf_usage_kwh(a.estimate_path, a.direct_kwh, r.kwh_per_cost, a.ratio_cost)
                AS energy_kwh
@@ -15,9 +16,7 @@ WITH priced AS (
      AND r.ratio_unit IS NOT DISTINCT FROM a.ratio_unit
 )
 SELECT report_key,
-       -- rows extrapolated from a ratio that could not be learned count as not estimated
-       CASE WHEN ratio_basis IN ('base_too_small', 'no_known_rows') THEN 'not_estimable'
-            ELSE estimate_path END AS estimate_path,
+       estimate_path,  -- from_cost rows whose ratio could not be learned: 'not_estimable'
        sum(lines) AS lines,
        sum(cost) AS cost,
        sum(energy_kwh) AS energy_kwh,

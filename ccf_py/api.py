@@ -40,7 +40,7 @@ __all__ = ["Database", "IngestResult", "ingest_aws_cur", "monthly_report", "open
 
 # report key -> SQL expression over fct_usage_estimates (fixed identifiers, never user text)
 KEY_SQL = {
-    "provider": "'aws'",
+    "provider": "provider",
     "account": "coalesce(account_id, '')",
     "region": "coalesce(region, '')",
     "service": "coalesce(service, '')",
@@ -245,12 +245,6 @@ def monthly_report(db: Database, *, month: str | None = None,
         notes=notes)
 
 
-def _unknown_grid(con: duckdb.DuckDBPyConnection) -> str:
-    value = con.execute("SELECT gco2e_per_kwh FROM coef_grid_intensity "
-                        "WHERE provider = 'aws' AND region = '*'").fetchone()
-    return f"{value[0]:.1f}" if value else "?"
-
-
 def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
     notes = []
     if methodology == "ccf":
@@ -261,14 +255,18 @@ def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
         notes.append("Methodology 'default': CCF's coefficients with its documented quirks "
                      "fixed (embodied kept separate and not divided by vCPUs twice, S3 "
                      "replication 3, S3 GB-Mo units, Fargate memory as memory).")
-    fb = con.execute("SELECT list(DISTINCT region) FROM fct_usage_estimates "
-                     "WHERE fallback_region AND estimate_path IN ('direct', 'fallback', "
-                     "'from_cost')").fetchone()[0] or []
-    if fb:
+    fallback = con.execute(
+        """SELECT f.provider, list(DISTINCT f.region), any_value(g.gco2e_per_kwh)
+           FROM fct_usage_estimates f
+           LEFT JOIN coef_grid_intensity g ON g.provider = f.provider AND g.region = '*'
+           WHERE f.fallback_region AND f.estimate_path IN ('direct', 'fallback', 'from_cost')
+           GROUP BY f.provider ORDER BY f.provider""").fetchall()
+    for provider, regions, average in fallback:
         names = ", ".join(str(r) if r else "rows without a region (e.g. CloudFront edge)"
-                          for r in sorted(fb, key=str))
-        notes.append(f"Regions without a grid factor used the AWS average "
-                     f"({_unknown_grid(con)} g CO2e/kWh): {names}.")
+                          for r in sorted(regions, key=str))
+        grid = f"{average:.1f} g CO2e/kWh" if average is not None else "none known"
+        notes.append(f"Regions without a grid factor used the {provider.upper()} average "
+                     f"({grid}): {names}.")
     unk = [r[0] for r in con.execute(
         "SELECT DISTINCT note FROM fct_usage_estimates WHERE note <> '' ORDER BY 1 LIMIT 20"
     ).fetchall()]

@@ -45,6 +45,7 @@ class UsageKey:
     line_item_type: str
     vcpu: float | None = None
     instance_type: str | None = None
+    provider: str = "aws"
 
 
 @dataclass(frozen=True)
@@ -421,7 +422,21 @@ class Classifier:
         return self._unknown(key, "network", "network:not_transfer")
 
 
+# One classifier per provider, all producing KeyClass (the same per-unit quantities); the
+# SQL after them is one path for every provider.
+CLASSIFIERS: dict[str, type[Classifier]] = {"aws": Classifier}
+
+
 def classify_keys(keys: list[UsageKey], coef: Coefficients, methodology: str
                   ) -> list[tuple[UsageKey, KeyClass]]:
-    clf = Classifier(coef, methodology)
-    return [(k, clf.classify(k)) for k in keys]
+    """Each key by its provider's classifier; a provider without one is usage nobody can
+    estimate directly: unknown, from cost ratios learned within that provider."""
+    rules = {p: cls(coef, methodology) for p, cls in CLASSIFIERS.items()}
+    out = []
+    for k in keys:
+        if k.provider in rules:
+            out.append((k, rules[k.provider].classify(k)))
+        else:
+            out.append((k, KeyClass("unknown", f"no_classifier:{k.provider}", "from_cost",
+                                    ratio_unit=k.pricing_unit or "")))
+    return out

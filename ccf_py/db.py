@@ -34,16 +34,23 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
         raise ConfigError(f"{target}: no such database (load billing data first: "
                           f"'ccf-py --db {target} ingest aws-cur ...')")
     _refuse_other_files(target)
-    try:
-        con = duckdb.connect(target, read_only=read_only)
-    except duckdb.Error as exc:
-        raise ConfigError(f"{target}: cannot open database: "
-                          f"{str(exc).strip().splitlines()[0]}") from None
+    con = _open(target, read_only)
     try:
         _refuse_other_databases(con, target, read_only)
-    except ConfigError:
+        if _outdated(con):  # written by an older ccf_py: upgrade once, read-write
+            if read_only:
+                con.close()
+                con = _open(target, False)
+            _upgrade(con)
+            if read_only:
+                con.close()
+                con = _open(target, True)
+    except (ConfigError, duckdb.Error) as exc:
         con.close()
-        raise
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"{target}: cannot upgrade a database of an older ccf_py: "
+                          f"{str(exc).strip().splitlines()[0]}") from None
     # CUR timestamps are UTC; a local TimeZone would shift TIMESTAMPTZ values (Parquet) into
     # the previous month or day.
     con.execute("SET TimeZone = 'UTC'")
@@ -57,6 +64,27 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
         con.execute(RAW_TABLE_DDL)
     prepare(con)
     return con
+
+
+def _open(target: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(target, read_only=read_only)
+    except duckdb.Error as exc:
+        raise ConfigError(f"{target}: cannot open database: "
+                          f"{str(exc).strip().splitlines()[0]}") from None
+
+
+def _outdated(con: duckdb.DuckDBPyConnection) -> bool:
+    """A raw_aws_cur without the provider column (ccf_py before the multi-cloud table)."""
+    columns = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'raw_aws_cur' "
+        "AND database_name = current_database()").fetchall()}
+    return bool(columns) and "provider" not in columns
+
+
+def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """Every row of an older database is AWS billing: add the provider column, filled."""
+    con.execute("ALTER TABLE raw_aws_cur ADD COLUMN provider VARCHAR DEFAULT 'aws'")
 
 
 # A DuckDB database file carries this at bytes 8-11 (its storage header's magic).

@@ -16,7 +16,7 @@ from ccf_py.model import METHODOLOGIES
 from ccf_py.resources import query_text
 
 KEY_CLASS_TYPES = {f.name: f.type for f in fields(KeyClass)}
-KEY_COLUMNS = ("service", "usage_type", "pricing_unit", "line_item_type", "vcpu",
+KEY_COLUMNS = ("provider", "service", "usage_type", "pricing_unit", "line_item_type", "vcpu",
                "cur_instance_type")
 
 
@@ -32,14 +32,14 @@ def build_key_classes(con: duckdb.DuckDBPyConnection, methodology: str,
     ``source`` (a relation name chosen by ccf_py, never user text)."""
     check_methodology(methodology)
     rows = con.execute(
-        "SELECT DISTINCT service, usage_type, pricing_unit, line_item_type, vcpu, instance_type "
-        f"FROM {source}").fetchall()
-    keys = [UsageKey(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+        "SELECT DISTINCT provider, service, usage_type, pricing_unit, line_item_type, vcpu, "
+        f"instance_type FROM {source}").fetchall()
+    keys = [UsageKey(*r[1:], provider=r[0]) for r in rows]
     classified = classify_keys(keys, coefficients.load(), methodology)
     con.execute("CREATE OR REPLACE TEMP TABLE usage_key_class ("
                 + ", ".join(f"{c} {'DOUBLE' if c == 'vcpu' else 'VARCHAR'}" for c in KEY_COLUMNS)
                 + ", " + ", ".join(f"{c} {_type(c)}" for c in KEY_CLASS_COLUMNS) + ")")
-    records = [(k.service, k.usage_type, k.pricing_unit, k.line_item_type, k.vcpu,
+    records = [(k.provider, k.service, k.usage_type, k.pricing_unit, k.line_item_type, k.vcpu,
                 k.instance_type, *(getattr(kc, c) for c in KEY_CLASS_COLUMNS))
                for k, kc in classified]
     if records:

@@ -33,6 +33,7 @@ from ccf_py.ingest.sources import Source
 
 RAW_TABLE_DDL = """
 CREATE TABLE IF NOT EXISTS raw_aws_cur (
+    provider VARCHAR NOT NULL DEFAULT 'aws',
     billing_period DATE NOT NULL, usage_start TIMESTAMP,
     payer_account_id VARCHAR, account_id VARCHAR, line_item_type VARCHAR, service VARCHAR,
     usage_type VARCHAR, region VARCHAR, pricing_unit VARCHAR,
@@ -63,6 +64,7 @@ COLUMNS: dict[str, tuple[tuple[str, ...], str, bool]] = {
     "resource_id": (("line_item_resource_id",), "VARCHAR", False),
 }
 BILLING_PERIOD_SOURCES = ("bill_billing_period_start_date", "billing_period")
+PROVIDER = "aws"
 # CUR 2.0 keeps most product attributes in the ``product`` MAP.
 PRODUCT_MAP_KEYS = {"region": "region", "vcpu": "vcpu", "instance_type": "instance_type"}
 
@@ -259,7 +261,7 @@ def _plan(src: Source, columns: list[tuple[str, str]], load_id: int, *,
                 "{'key': regexp_replace(e.key, '^user_', ''), 'value': e.value})))")
     else:
         tags = "NULL"
-    exprs = [period, *exprs, f"CAST({tags} AS JSON) AS tags",
+    exprs = [f"{qstr(PROVIDER)} AS provider", period, *exprs, f"CAST({tags} AS JSON) AS tags",
              f"{qstr(src.name)} AS source_file", f"{load_id}::BIGINT AS load_id"]
     return FilePlan(src, _reader(src, parquet, parsed), ",\n    ".join(exprs),
                     _shape(by_snake, types, parquet), tuple(conversions))
@@ -573,25 +575,25 @@ def _replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, files: int,
     periods = tuple(sorted({str(p["period"])[:7] for p in pairs}))
     replaced, replaced_from = 0, ""
     earlier = pairs and con.execute(
-        "SELECT 1 FROM raw_aws_cur WHERE load_id <> ? AND billing_period IN "
+        "SELECT 1 FROM raw_aws_cur WHERE load_id <> ? AND provider = ? AND billing_period IN "
         f"({', '.join('?' for _ in pairs)}) LIMIT 1",
-        [load_id, *(p["period"] for p in pairs)]).fetchone()
+        [load_id, PROVIDER, *(p["period"] for p in pairs)]).fetchone()
     if earlier:  # a first load of a month has nothing to replace: skip two scans
         con.execute("CREATE OR REPLACE TEMP TABLE _loaded_periods (payer VARCHAR, period DATE)")
         con.executemany("INSERT INTO _loaded_periods VALUES (?, ?)",
                         [(p["payer"], p["period"]) for p in pairs])
         # A NULL payer (CUR 2.0 exports may omit the column) matches any payer of the period:
-        # better to replace than to count the month twice.
-        match = """load_id <> $id AND EXISTS (
+        # better to replace than to count the month twice. Never another provider's rows.
+        match = """load_id <> $id AND provider = $provider AND EXISTS (
                    SELECT 1 FROM _loaded_periods n
                    WHERE n.period = raw_aws_cur.billing_period
                      AND (n.payer IS NULL OR raw_aws_cur.payer_account_id IS NULL
                           OR n.payer = raw_aws_cur.payer_account_id))"""
         replaced_from = con.execute(
             f"SELECT string_agg(DISTINCT source_file, ', ') FROM raw_aws_cur WHERE {match}",
-            {"id": load_id}).fetchone()[0] or ""
+            {"id": load_id, "provider": PROVIDER}).fetchone()[0] or ""
         replaced = con.execute(f"DELETE FROM raw_aws_cur WHERE {match}",
-                               {"id": load_id}).fetchone()[0]
+                               {"id": load_id, "provider": PROVIDER}).fetchone()[0]
         con.execute("DROP TABLE _loaded_periods")
     con.execute("INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [load_id, datetime.now(UTC).replace(tzinfo=None), label, files, rows,

@@ -5,19 +5,16 @@
 --         coef_constants (coefficients/*.csv).
 -- Formulas come from queries/macros/energy.sql only. Rows estimated from cost ratios get 0 here
 -- and their energy in fct_usage_estimates.
-WITH k AS (
-    SELECT key, value FROM coef_constants WHERE provider = 'aws'
-),
-c AS (
-    SELECT
+WITH c AS (  -- each provider's constants
+    SELECT provider,
         max(value) FILTER (key = 'cpu_utilization_pct')    AS utilization_pct,
         max(value) FILTER (key = 'memory_kwh_per_gb_hour') AS memory_kwh_per_gb_hour,
         max(value) FILTER (key = 'network_kwh_per_gb')     AS network_kwh_per_gb,
         max(value) FILTER (key = 'server_lifespan_hours')  AS lifespan_hours
-    FROM k
+    FROM coef_constants GROUP BY provider
 ),
 lines AS (
-    SELECT u.billing_period, u.usage_start, u.account_id, u.region, u.service, u.usage_type,
+    SELECT u.provider, u.billing_period, u.usage_start, u.account_id, u.region, u.service, u.usage_type,
            u.line_item_type, u.pricing_unit, u.usage_amount, u.unblended_cost,
            u.resource_id, u.tags, u.ratio_cost, u.priced, u.lines, u.pre_key,
            kc.usage_class, kc.rule_id, kc.estimate_path, kc.instance_type, kc.ratio_unit, kc.note,
@@ -35,13 +32,15 @@ lines AS (
            kc.embodied_rr_vcpus, kc.embodied_totr_vcpus
     FROM $usage_source u
     JOIN usage_key_class kc
-      ON  kc.service IS NOT DISTINCT FROM u.service
+      ON  kc.provider = u.provider
+      AND kc.service IS NOT DISTINCT FROM u.service
       AND kc.usage_type IS NOT DISTINCT FROM u.usage_type
       AND kc.pricing_unit IS NOT DISTINCT FROM u.pricing_unit
       AND kc.line_item_type IS NOT DISTINCT FROM u.line_item_type
       AND kc.vcpu IS NOT DISTINCT FROM u.vcpu
       AND kc.cur_instance_type IS NOT DISTINCT FROM u.instance_type
-    JOIN int_region_factors rf ON rf.region IS NOT DISTINCT FROM u.region
+    JOIN int_region_factors rf
+      ON rf.provider = u.provider AND rf.region IS NOT DISTINCT FROM u.region
 ),
 direct AS (
     SELECT l.*,
@@ -57,6 +56,6 @@ direct AS (
                ccf_embodied_kg(l.embodied_te_kg, l.embodied_hours, c.lifespan_hours,
                                l.embodied_rr_vcpus, l.embodied_totr_vcpus)
            ELSE 0 END AS embodied_kg
-    FROM lines l, c
+    FROM lines l LEFT JOIN c ON c.provider = l.provider
 )
 SELECT * FROM direct

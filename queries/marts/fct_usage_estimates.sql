@@ -7,11 +7,12 @@ WITH final AS (
                AS energy_kwh
     FROM int_usage_lines d
     LEFT JOIN int_unknown_ratios r
-      ON d.estimate_path = 'from_cost' AND r.billing_period = d.billing_period
+      ON d.estimate_path = 'from_cost' AND r.provider = d.provider
+     AND r.billing_period = d.billing_period
      AND r.service IS NOT DISTINCT FROM d.service
      AND r.ratio_unit IS NOT DISTINCT FROM d.ratio_unit
 )
-SELECT 'aws' AS provider, billing_period, usage_start, account_id, region, service, usage_type,
+SELECT provider, billing_period, usage_start, account_id, region, service, usage_type,
        line_item_type, pricing_unit, usage_amount, unblended_cost AS cost, ratio_cost,
        resource_id, tags,
        usage_class, rule_id, estimate_path, ratio_basis, coverage_path, instance_type,

@@ -11,7 +11,8 @@ WITH priced AS (
                AS energy_kwh
     FROM int_usage_agg a
     LEFT JOIN int_unknown_ratios r
-      ON a.estimate_path = 'from_cost' AND r.billing_period = a.billing_period
+      ON a.estimate_path = 'from_cost' AND r.provider = a.provider
+     AND r.billing_period = a.billing_period
      AND r.service IS NOT DISTINCT FROM a.service
      AND r.ratio_unit IS NOT DISTINCT FROM a.ratio_unit
 )

@@ -24,7 +24,8 @@ from ccf_py import db as dbmod
 from ccf_py.errors import ConfigError
 from ccf_py.estimate import check_methodology, create_estimates, drop_estimates
 from ccf_py.ingest import aws_cur
-from ccf_py.ingest.aws_cur import IngestResult, snake
+from ccf_py.ingest.aws_cur import snake
+from ccf_py.ingest.load import IngestResult
 from ccf_py.ingest.sources import expand_sources
 from ccf_py.model import (
     METRIC_COLUMNS,
@@ -215,7 +216,7 @@ def coverage(con: duckdb.DuckDBPyConnection) -> tuple[CoverageRow, ...]:
 
 def available_months(db: Database) -> list[str]:
     return [r[0] for r in db.con.execute(
-        "SELECT DISTINCT strftime(billing_period, '%Y-%m') FROM raw_aws_cur ORDER BY 1"
+        "SELECT DISTINCT strftime(billing_period_start, '%Y-%m') FROM billed_lines ORDER BY 1"
     ).fetchall()]
 
 

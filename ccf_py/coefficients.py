@@ -53,6 +53,9 @@ SCHEMAS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
         "priority": "INTEGER", "replication_factor_ccf": "DOUBLE",
         "replication_factor_default": "DOUBLE", "source": "VARCHAR"},
         ("provider", "service", "usage_type_contains")),
+    "units": ({
+        "provider": "VARCHAR", "pricing_unit": "VARCHAR", "consumed_unit": "VARCHAR",
+        "source": "VARCHAR"}, ("provider", "pricing_unit")),
     "aws_usage_lists": ({
         "list": "VARCHAR", "value": "VARCHAR", "source": "VARCHAR"}, ("list", "value")),
 }

@@ -9,7 +9,7 @@ import duckdb
 
 from ccf_py import coefficients
 from ccf_py.errors import ConfigError
-from ccf_py.ingest.aws_cur import RAW_TABLE_DDL
+from ccf_py.ingest.table import DDL, TABLE
 from ccf_py.resources import query_text
 
 DEFAULT_DB = "ccf.duckdb"
@@ -61,7 +61,7 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
         con.close()
         raise ConfigError(f"${ENV_MEMORY_LIMIT}: {str(exc).strip().splitlines()[0]}") from None
     if not read_only:
-        con.execute(RAW_TABLE_DDL)
+        con.execute(DDL)
     prepare(con)
     return con
 
@@ -75,21 +75,50 @@ def _open(target: str, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 def _outdated(con: duckdb.DuckDBPyConnection) -> bool:
-    """A raw_aws_cur without the provider column (ccf_py before the multi-cloud table)."""
-    columns = {r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'raw_aws_cur' "
-        "AND database_name = current_database()").fetchall()}
-    return bool(columns) and "provider" not in columns
+    """A database of ccf_py 0.1 (its AWS-only ``raw_aws_cur``, before the billing table)."""
+    return bool(con.execute(
+        "SELECT 1 FROM duckdb_tables() WHERE table_name = 'raw_aws_cur' "
+        "AND database_name = current_database() AND NOT temporary").fetchone())
+
+
+# raw_aws_cur (ccf_py 0.1) column -> billing-table column; every row is AWS billing
+_OLD_COLUMNS = {
+    "billing_period": "billing_period_start", "usage_start": "charge_period_start",
+    "payer_account_id": "billing_account_id", "account_id": "sub_account_id",
+    "line_item_type": "x_line_item_type", "service": "service_name", "usage_type": "x_usage_type",
+    "region": "region_id", "pricing_unit": "pricing_unit", "usage_amount": "consumed_quantity",
+    "unblended_cost": "billed_cost", "blended_cost": "x_blended_cost",
+    "public_on_demand_cost": "list_cost", "vcpu": "x_vcpus", "instance_type": "x_instance_type",
+    "resource_id": "resource_id", "tags": "tags", "source_file": "source_file",
+    "load_id": "load_id"}
 
 
 def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
-    """Every row of an older database is AWS billing: add the provider column, filled."""
-    con.execute("ALTER TABLE raw_aws_cur ADD COLUMN provider VARCHAR DEFAULT 'aws'")
+    """Move the rows of a ccf_py 0.1 database into the billing table, in one transaction
+    (charge category, normalized unit and effective cost as the AWS ingest derives them)."""
+    from ccf_py.ingest import aws_cur, units  # the AWS mapping: only needed here
+
+    line_type, unit = "line_item_type", "pricing_unit"
+    categories = " ".join(f"WHEN '{t}' THEN '{c}'" for t, c in aws_cur.CHARGE_CATEGORY.items())
+    select = ", ".join(f"{old} AS {new}" for old, new in _OLD_COLUMNS.items())
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(DDL)
+        con.execute(
+            f"INSERT INTO {TABLE} BY NAME SELECT {select}, 'aws' AS provider_name, "
+            f"CASE {line_type} {categories} ELSE 'Adjustment' END AS charge_category, "
+            f"{units.consumed_unit_sql('aws', unit)} AS consumed_unit, "
+            "unblended_cost AS effective_cost FROM raw_aws_cur")
+        con.execute("DROP TABLE raw_aws_cur")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 # A DuckDB database file carries this at bytes 8-11 (its storage header's magic).
 _DUCKDB_MAGIC = b"DUCK"
-OWN_TABLES = frozenset({"raw_aws_cur", "ingest_log"})
+OWN_TABLES = frozenset({TABLE, "ingest_log", "raw_aws_cur"})  # raw_aws_cur: ccf_py 0.1
 
 
 def _refuse_other_files(target: str) -> None:
@@ -112,8 +141,8 @@ def _refuse_other_databases(con: duckdb.DuckDBPyConnection, target: str,
     tables = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
         "AND NOT temporary").fetchall()}
-    if read_only and "raw_aws_cur" not in tables:
-        raise ConfigError(f"{target}: not a ccf_py database (it has no raw_aws_cur table); "
+    if read_only and not tables & {TABLE, "raw_aws_cur"}:
+        raise ConfigError(f"{target}: not a ccf_py database (it has no {TABLE} table); "
                           "load billing data with 'ccf-py ingest aws-cur', or give the right --db")
     if tables and not tables & OWN_TABLES:
         shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")

@@ -27,7 +27,7 @@ def check_methodology(methodology: str) -> None:
 
 
 def build_key_classes(con: duckdb.DuckDBPyConnection, methodology: str,
-                      source: str = "raw_aws_cur") -> int:
+                      source: str = "int_billed_rows") -> int:
     """(Re)create TEMP table ``usage_key_class``: one row per distinct usage key of
     ``source`` (a relation name chosen by ccf_py, never user text)."""
     check_methodology(methodology)

@@ -104,7 +104,7 @@ def _rows(db: Path) -> list[tuple]:
 
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute("SELECT * FROM raw_aws_cur ORDER BY ALL").fetchall() + \
+        return con.execute("SELECT * FROM billed_lines ORDER BY ALL").fetchall() + \
             con.execute("SELECT * FROM ingest_log ORDER BY ALL").fetchall()
     finally:
         con.close()
@@ -142,7 +142,7 @@ def test_db_that_is_not_a_ccf_py_database_is_named_and_left_alone(tmp_path):
     before = _hash(other)
     r = ccf("--db", str(other), "report", cwd=tmp_path)
     assert r.returncode == 1
-    assert r.stderr.strip() == (f"Error: {other}: not a ccf_py database (it has no raw_aws_cur "
+    assert r.stderr.strip() == (f"Error: {other}: not a ccf_py database (it has no billed_lines "
                                 "table); load billing data with 'ccf-py ingest aws-cur', or "
                                 "give the right --db")
     r = ccf("--db", str(other), "ingest", "aws-cur", str(sample), cwd=tmp_path)

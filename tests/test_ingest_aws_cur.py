@@ -25,7 +25,7 @@ def _file_cost(path: Path) -> Decimal:
 
 
 def _snapshot(db: api.Database) -> list[tuple]:
-    return db.con.execute("SELECT * EXCLUDE (tags) FROM raw_aws_cur ORDER BY ALL").fetchall()
+    return db.con.execute("SELECT * EXCLUDE (tags) FROM billed_lines ORDER BY ALL").fetchall()
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_reload_is_idempotent_and_restatement_replaces(tmp_path, db):
     # a restated October with one day only replaces all three rows
     restated = write_cur(tmp_path / "oct_v2.csv", rows[:1])
     api.ingest_aws_cur(db, [str(restated)])
-    assert db.con.execute("SELECT count(*) FROM raw_aws_cur").fetchone()[0] == 1
+    assert db.con.execute("SELECT count(*) FROM billed_lines").fetchone()[0] == 1
     # another month is kept
     nov = write_cur(tmp_path / "nov.csv", [dict(rows[0], start="2026-11-01T00:00:00Z")])
     api.ingest_aws_cur(db, [str(nov)])
@@ -148,7 +148,7 @@ def test_missing_required_column(tmp_path, db):
                  "2026-10-01T00:00:00Z,Usage,AmazonEC2,BoxUsage:m5.large,1\n")
     with pytest.raises(MissingColumnError, match="nocost.csv.*line_item_unblended_cost"):
         api.ingest_aws_cur(db, [str(f)])
-    assert db.con.execute("SELECT count(*) FROM raw_aws_cur").fetchone()[0] == 0
+    assert db.con.execute("SELECT count(*) FROM billed_lines").fetchone()[0] == 0
 
 
 def test_non_usage_rows_keep_their_cost_and_no_emissions(tmp_path, db):

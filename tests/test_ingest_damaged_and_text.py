@@ -42,7 +42,7 @@ def _athena(path: Path, vcpus: list[str], amounts: list[str] | None = None,
 
 
 def _snapshot(db: api.Database) -> list[tuple]:
-    return db.con.execute("SELECT * EXCLUDE (load_id) FROM raw_aws_cur ORDER BY ALL").fetchall()
+    return db.con.execute("SELECT * EXCLUDE (load_id) FROM billed_lines ORDER BY ALL").fetchall()
 
 
 def test_empty_and_blank_text_numbers_are_null_in_parquet(tmp_path):
@@ -50,9 +50,9 @@ def test_empty_and_blank_text_numbers_are_null_in_parquet(tmp_path):
     with api.open_db(tmp_path / "d.duckdb") as db:
         api.ingest_aws_cur(db, [str(f)])
         vcpus = [r[0] for r in db.con.execute(
-            "SELECT vcpu FROM raw_aws_cur ORDER BY usage_start").fetchall()]
+            "SELECT x_vcpus FROM billed_lines ORDER BY charge_period_start").fetchall()]
         # a NULL vCPU falls back to the instance table (m5.large: 2 vCPUs) for every row
-        hours = db.con.execute("SELECT sum(usage_amount) FROM raw_aws_cur").fetchone()[0]
+        hours = db.con.execute("SELECT sum(consumed_quantity) FROM billed_lines").fetchone()[0]
         api.report(db, by="service")
         vcpu_hours = db.con.execute("SELECT sum(vcpu_hours) FROM fct_usage_estimates"
                                     ).fetchone()[0]
@@ -65,7 +65,7 @@ def test_blank_text_numbers_are_null_in_csv_too(tmp_path):
     f = write_cur(tmp_path / "a.csv", [ROW, dict(ROW, vcpu=" "), dict(ROW, vcpu="  8 ")])
     with api.open_db(tmp_path / "d.duckdb") as db:
         api.ingest_aws_cur(db, [str(f)])
-        got = sorted(db.con.execute("SELECT vcpu FROM raw_aws_cur").fetchall(), key=str)
+        got = sorted(db.con.execute("SELECT x_vcpus FROM billed_lines").fetchall(), key=str)
     assert got == [(2.0,), (8.0,), (None,)]
 
 
@@ -92,7 +92,7 @@ def test_empty_text_region_falls_back_to_the_next_region_column(tmp_path):
     con.close()
     with api.open_db(tmp_path / "d.duckdb") as db:
         api.ingest_aws_cur(db, [str(f)])
-        assert db.con.execute("SELECT region FROM raw_aws_cur").fetchall() == [("eu-west-1",)]
+        assert db.con.execute("SELECT region_id FROM billed_lines").fetchall() == [("eu-west-1",)]
 
 
 def test_bad_text_number_in_parquet_names_file_row_and_column(tmp_path):
@@ -132,7 +132,7 @@ def test_truncated_csv_gz_says_truncated_in_one_short_line(tmp_path):
     with api.open_db(tmp_path / "d.duckdb") as db:
         with pytest.raises(InputError) as err:
             api.ingest_aws_cur(db, [str(cut)])
-        assert db.con.execute("SELECT count(*) FROM raw_aws_cur").fetchone()[0] == 0
+        assert db.con.execute("SELECT count(*) FROM billed_lines").fetchone()[0] == 0
     msg = str(err.value)
     assert msg.startswith(f"{cut}: truncated or corrupt download") and "\n" not in msg
     assert len(msg) - len(str(cut)) < 160
@@ -176,7 +176,7 @@ def test_two_shapes_of_one_period_are_refused(tmp_path):
     with api.open_db(tmp_path / "d.duckdb") as db:
         with pytest.raises(InputError) as err:
             api.ingest_aws_cur(db, [str(legacy), str(athena)])
-        assert db.con.execute("SELECT count(*) FROM raw_aws_cur").fetchone()[0] == 0
+        assert db.con.execute("SELECT count(*) FROM billed_lines").fetchone()[0] == 0
     msg = str(err.value)
     assert "legacy CUR CSV export" in msg and "Athena-style CUR Parquet" in msg
     assert "2026-10" in msg and "count it twice" in msg
@@ -204,7 +204,7 @@ def test_a_gzip_cut_anywhere_is_refused_not_half_loaded(tmp_path, percent):
     with api.open_db(tmp_path / "d.duckdb") as db:
         with pytest.raises(InputError, match="truncated or corrupt download"):
             api.ingest_aws_cur(db, [str(cut)])
-        assert db.con.execute("SELECT count(*) FROM raw_aws_cur").fetchone()[0] == 0
+        assert db.con.execute("SELECT count(*) FROM billed_lines").fetchone()[0] == 0
 
 
 def test_a_complete_multi_member_gzip_loads(tmp_path):
@@ -221,7 +221,7 @@ def test_tab_only_number_cell_is_null(tmp_path):
     f = write_cur(tmp_path / "tab.csv", [ROW, dict(ROW, vcpu="\t")])
     with api.open_db(tmp_path / "d.duckdb") as db:
         api.ingest_aws_cur(db, [str(f)])
-        got = sorted(db.con.execute("SELECT vcpu FROM raw_aws_cur").fetchall(), key=str)
+        got = sorted(db.con.execute("SELECT x_vcpus FROM billed_lines").fetchall(), key=str)
     assert got == [(2.0,), (None,)]
 
 
@@ -235,7 +235,8 @@ def test_a_time_zone_offset_is_honoured_on_both_csv_paths(tmp_path, blank):
     f = write_cur(tmp_path / "tz.csv", [row], header)
     with api.open_db(tmp_path / "d.duckdb") as db:
         api.ingest_aws_cur(db, [str(f)])
-        got = db.con.execute("SELECT billing_period, usage_start FROM raw_aws_cur").fetchone()
+        got = db.con.execute("SELECT billing_period_start, charge_period_start "
+                             "FROM billed_lines").fetchone()
     assert (str(got[0]), str(got[1])) == ("2024-03-01", "2024-03-31 22:30:00")
 
 

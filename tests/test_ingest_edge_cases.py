@@ -83,7 +83,7 @@ def test_null_payer_reload_replaces_instead_of_doubling(tmp_path):
         res = api.ingest_aws_cur(db, [str(_cur2(tmp_path / "b.parquet",
                                                 "TIMESTAMP '2023-11-05 00:00:00'", payer=None))])
         assert res.replaced_rows == 1 and "a.parquet" in res.replaced_from
-        assert db.con.execute("SELECT count(*) FROM raw_aws_cur").fetchone()[0] == 1
+        assert db.con.execute("SELECT count(*) FROM billed_lines").fetchone()[0] == 1
 
 
 def test_estimates_follow_a_new_ingest_on_the_same_connection(tmp_path):
@@ -185,6 +185,6 @@ def test_the_same_export_twice_in_one_load_is_refused(tmp_path):
     with api.open_db(tmp_path / "d.duckdb") as db:
         with pytest.raises(CcfError, match="x.csv.gz.*same billing rows as .*x.csv"):
             api.ingest_aws_cur(db, [str(tmp_path / "x.csv"), str(tmp_path / "x.csv.gz")])
-        assert db.con.execute("SELECT count(*) FROM raw_aws_cur").fetchone()[0] == 0
+        assert db.con.execute("SELECT count(*) FROM billed_lines").fetchone()[0] == 0
         # genuine parts of one month (different rows) load together
         assert api.ingest_aws_cur(db, [str(plain), str(part2)]).rows == 3

@@ -23,11 +23,12 @@ HEADER = ["lineItem/UsageStartDate", "lineItem/LineItemType", "lineItem/ProductC
 
 def _other_provider_rows(con: duckdb.DuckDBPyConnection, cost: float) -> None:
     """Rows of a provider ccf_py has no classifier for yet, as a later ingestor would write
-    them: same billing period, no payer, the same service name and unit as the AWS rows."""
-    con.execute("""INSERT INTO raw_aws_cur (provider, billing_period, usage_start, line_item_type,
-                       service, usage_type, pricing_unit, usage_amount, unblended_cost, region,
+    them: same billing period, no billing account, the same service name and unit as AWS's."""
+    con.execute("""INSERT INTO billed_lines (provider_name, billing_period_start,
+                       charge_period_start, charge_category, x_line_item_type, service_name,
+                       x_usage_type, pricing_unit, consumed_quantity, billed_cost, region_id,
                        resource_id, source_file, load_id)
-                   VALUES ('other', DATE '2026-10-01', TIMESTAMP '2026-10-01', 'Usage',
+                   VALUES ('other', DATE '2026-10-01', TIMESTAMP '2026-10-01', 'Usage', 'Usage',
                            'AmazonEC2', 'Gateway-Hours', 'Hrs', 24, ?, 'us-east-1', 'gw-1',
                            'other.csv', 999)""", [cost])
 
@@ -46,7 +47,7 @@ def test_reload_replaces_only_its_own_provider(tmp_path):
         _other_provider_rows(db.con, 5.0)
         res = api.ingest_aws_cur(db, [str(f)])  # a NULL payer matches any AWS payer only
         assert res.replaced_rows == 2
-        left = db.con.execute("SELECT provider, count(*) FROM raw_aws_cur GROUP BY 1 "
+        left = db.con.execute("SELECT provider_name, count(*) FROM billed_lines GROUP BY 1 "
                               "ORDER BY 1").fetchall()
     assert left == [("aws", 2), ("other", 1)]
 
@@ -68,14 +69,101 @@ def test_ratios_and_classes_stay_within_a_provider(tmp_path):
     assert by_provider == pytest.approx({"aws": 3.38, "other": 500.0})
 
 
-def test_a_database_of_an_older_ccf_py_is_upgraded(tmp_path):
-    path = tmp_path / "old.duckdb"
+OLD_DDL = """CREATE TABLE raw_aws_cur (
+    billing_period DATE NOT NULL, usage_start TIMESTAMP,
+    payer_account_id VARCHAR, account_id VARCHAR, line_item_type VARCHAR, service VARCHAR,
+    usage_type VARCHAR, region VARCHAR, pricing_unit VARCHAR,
+    usage_amount DOUBLE, unblended_cost DOUBLE, blended_cost DOUBLE,
+    public_on_demand_cost DOUBLE, vcpu DOUBLE, instance_type VARCHAR, resource_id VARCHAR,
+    tags JSON, source_file VARCHAR, load_id BIGINT);
+CREATE TABLE ingest_log (
+    load_id BIGINT, loaded_at TIMESTAMP, source VARCHAR, files INTEGER, rows BIGINT,
+    billing_periods VARCHAR, replaced_rows BIGINT);"""
+
+
+def test_a_database_of_ccf_py_0_1_is_upgraded(tmp_path):
+    """ccf_py 0.1 kept AWS rows in raw_aws_cur (its DDL above, verbatim); opening such a
+    database moves them into billed_lines, even for a read-only report, with the same
+    numbers as a fresh ingest of the same file."""
     f = write_cur(tmp_path / "oct.csv", ROWS, HEADER)
-    with api.open_db(path) as db:
+    with api.open_db(tmp_path / "new.duckdb") as db:
         api.ingest_aws_cur(db, [str(f)])
-    con = duckdb.connect(str(path))  # as written before the provider column existed
-    con.execute("ALTER TABLE raw_aws_cur DROP COLUMN provider")
+        fresh = api.report(db, by="service,usage_type")
+        new_rows = db.con.execute("SELECT * EXCLUDE (load_id, source_file) FROM billed_lines "
+                                  "ORDER BY ALL").fetchall()
+    old = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(old))
+    con.execute(OLD_DDL)
+    con.execute("""INSERT INTO raw_aws_cur BY NAME SELECT billing_period_start AS billing_period,
+            charge_period_start AS usage_start, billing_account_id AS payer_account_id,
+            sub_account_id AS account_id, x_line_item_type AS line_item_type,
+            service_name AS service, x_usage_type AS usage_type, region_id AS region,
+            pricing_unit, consumed_quantity AS usage_amount, billed_cost AS unblended_cost,
+            x_blended_cost AS blended_cost, list_cost AS public_on_demand_cost, x_vcpus AS vcpu,
+            x_instance_type AS instance_type, resource_id, tags, source_file, load_id
+        FROM read_csv(?, header=true, columns={'billing_period_start': 'DATE',
+            'charge_period_start': 'TIMESTAMP', 'billing_account_id': 'VARCHAR',
+            'sub_account_id': 'VARCHAR', 'x_line_item_type': 'VARCHAR',
+            'service_name': 'VARCHAR', 'x_usage_type': 'VARCHAR', 'region_id': 'VARCHAR',
+            'pricing_unit': 'VARCHAR', 'consumed_quantity': 'DOUBLE', 'billed_cost': 'DOUBLE',
+            'x_blended_cost': 'DOUBLE', 'list_cost': 'DOUBLE', 'x_vcpus': 'DOUBLE',
+            'x_instance_type': 'VARCHAR', 'resource_id': 'VARCHAR', 'tags': 'JSON',
+            'source_file': 'VARCHAR', 'load_id': 'BIGINT'})""", [str(_as_csv(tmp_path))])
     con.close()
-    with api.open_db(path, read_only=True) as db:  # even a read-only report upgrades it
-        table = api.report(db, by="provider")
-    assert [r[:2] for r in table.rows] == [("aws", pytest.approx(3.38))]
+    with api.open_db(old, read_only=True) as db:
+        upgraded = api.report(db, by="service,usage_type")
+        rows = db.con.execute("SELECT * EXCLUDE (load_id, source_file) FROM billed_lines "
+                              "ORDER BY ALL").fetchall()
+        tables = {r[0] for r in db.con.execute("SHOW TABLES").fetchall()}
+    assert upgraded.rows == fresh.rows
+    assert rows == new_rows
+    assert "raw_aws_cur" not in tables
+
+
+def _as_csv(tmp_path) -> object:
+    """The fresh database's rows in 0.1's columns, written as CSV for the old database."""
+    out = tmp_path / "rows.csv"
+    con = duckdb.connect(str(tmp_path / "new.duckdb"), read_only=True)
+    con.execute(f"COPY (SELECT billing_period_start, charge_period_start, billing_account_id, "
+                "sub_account_id, x_line_item_type, service_name, x_usage_type, region_id, "
+                "pricing_unit, consumed_quantity, billed_cost, x_blended_cost, list_cost, "
+                "x_vcpus, x_instance_type, resource_id, tags, source_file, load_id "
+                f"FROM billed_lines) TO '{out}' (HEADER)")
+    con.close()
+    return out
+
+
+def test_aws_rows_in_focus_terms(tmp_path):
+    """Charge category from the line item type (FOCUS 1.0 values), the unit normalized with
+    the source's spelling kept, the currency, and the effective cost of covered usage."""
+    header = [*HEADER, "lineItem/CurrencyCode", "savingsPlan/SavingsPlanEffectiveCost",
+              "bill/PayerAccountId", "lineItem/UsageAccountId"]
+    base = {**ROWS[0], "lineItem/CurrencyCode": "EUR", "payer": "111", "account": "222"}
+    rows = [base,
+            {**base, "type": "SavingsPlanCoveredUsage",
+             "savingsPlan/SavingsPlanEffectiveCost": "1.50", "resource": "i-2"},
+            {**base, "type": "Tax", "usage_type": "", "unit": "", "amount": "1", "cost": "0.40",
+             "vcpu": "", "resource": ""},
+            {**base, "type": "RIFee", "usage_type": "HeavyUsage:m5.large", "cost": "9.0",
+             "resource": ""},
+            {**base, "type": "SavingsPlanNegation", "cost": "-2.30", "resource": "i-2"},
+            {**ROWS[1], "unit": "GB-Mo", "usage_type": "TimedStorage-ByteHrs",
+             "service": "AmazonS3", "lineItem/CurrencyCode": "EUR", "payer": "111",
+             "account": "222"}]
+    f = write_cur(tmp_path / "focus.csv", rows, header)
+    with api.open_db(tmp_path / "d.duckdb") as db:
+        api.ingest_aws_cur(db, [str(f)])
+        got = db.con.execute(
+            "SELECT x_line_item_type, charge_category, pricing_unit, consumed_unit, "
+            "billing_currency, billed_cost, effective_cost, billing_account_id, sub_account_id, "
+            "provider_name FROM billed_lines ORDER BY billed_cost").fetchall()
+    assert got == [
+        ("SavingsPlanNegation", "Adjustment", "Hrs", "Hours", "EUR", -2.3, -2.3, "111", "222",
+         "aws"),
+        ("Tax", "Tax", None, None, "EUR", 0.4, 0.4, "111", "222", "aws"),
+        ("Usage", "Usage", "GB-Mo", "GB-Months", "EUR", 1.08, 1.08, "111", "222", "aws"),
+        ("Usage", "Usage", "Hrs", "Hours", "EUR", 2.3, 2.3, "111", "222", "aws"),
+        ("SavingsPlanCoveredUsage", "Usage", "Hrs", "Hours", "EUR", 2.3, 1.5, "111", "222",
+         "aws"),
+        ("RIFee", "Purchase", "Hrs", "Hours", "EUR", 9.0, 9.0, "111", "222", "aws"),
+    ]

@@ -82,7 +82,7 @@ def test_grouped_report_rolls_up_to_the_monthly_tables(db, monthly, methodology,
 
 def test_every_row_is_estimated_exactly_once(db):
     create_estimates(db.con, "default", materialize=True)
-    raw = db.con.execute("SELECT count(*), sum(unblended_cost) FROM raw_aws_cur").fetchone()
+    raw = db.con.execute("SELECT count(*), sum(billed_cost) FROM billed_lines").fetchone()
     fct = db.con.execute("SELECT count(*), sum(cost) FROM fct_usage_estimates").fetchone()
     assert fct[0] == raw[0] and fct[1] == pytest.approx(raw[1])
 

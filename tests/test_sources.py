@@ -483,7 +483,7 @@ def test_cli_ingests_from_s3_and_report_matches_local_file(s3_client, moto_s3_en
 
     con = duckdb.connect(str(tmp_path / "s3.duckdb"), read_only=True)
     try:
-        files = con.execute("SELECT DISTINCT source_file FROM raw_aws_cur").fetchall()
+        files = con.execute("SELECT DISTINCT source_file FROM billed_lines").fetchall()
     finally:
         con.close()
     assert files == [("s3://cur-bucket/" + key,)]

@@ -1,5 +1,8 @@
 -- int_billed_rows: the billed lines of the requested billing period (or all) with the cost a
--- kWh-per-cost ratio is learned from or applied to (ratio_cost). A view over raw_aws_cur.
+-- kWh-per-cost ratio is learned from or applied to (ratio_cost). A view over billed_lines,
+-- and the one place its FOCUS names become the estimation's words (usage_type = the AWS
+-- usage type / GCP SKU / Azure meter, account_id = the sub-account, usage_amount = the
+-- consumed quantity in the source's own pricing unit).
 -- Parameters: $methodology ('default' | 'ccf'), $month (DATE of a billing period, or NULL).
 --   ccf:     blended cost, as CCF's query sums it;
 --   default: the public on-demand cost (discounts do not change carbon), but usage billed
@@ -9,12 +12,18 @@
 -- a flag of the line, so sums of lines whose costs cancel still count as priced.
 SELECT *, ratio_cost <> 0 AS priced
 FROM (
-    SELECT *,
-           CASE WHEN $methodology = 'ccf' THEN coalesce(blended_cost, unblended_cost)
-                WHEN line_item_type = 'Usage' AND unblended_cost = 0 THEN 0
-                ELSE coalesce(public_on_demand_cost, unblended_cost) END AS ratio_cost,
+    SELECT provider_name AS provider, billing_period_start AS billing_period,
+           charge_period_start AS usage_start, billing_account_id AS payer_account_id,
+           sub_account_id AS account_id, x_line_item_type AS line_item_type,
+           service_name AS service, x_usage_type AS usage_type, region_id AS region,
+           pricing_unit, consumed_quantity AS usage_amount, billed_cost AS unblended_cost,
+           x_blended_cost AS blended_cost, list_cost AS public_on_demand_cost,
+           x_vcpus AS vcpu, x_instance_type AS instance_type, resource_id, tags,
+           CASE WHEN $methodology = 'ccf' THEN coalesce(x_blended_cost, billed_cost)
+                WHEN x_line_item_type = 'Usage' AND billed_cost = 0 THEN 0
+                ELSE coalesce(list_cost, billed_cost) END AS ratio_cost,
            1 AS lines,
            NULL AS pre_key
-    FROM raw_aws_cur
-    WHERE $month IS NULL OR billing_period = $month
+    FROM billed_lines
+    WHERE $month IS NULL OR billing_period_start = $month
 )

@@ -2,7 +2,8 @@
 -- ($key_source). Unknown regions (and rows without a region) fall back to the provider's '*'
 -- row, and say so.
 -- Materialised as a small table so the per-row join knows it is tiny (as a subquery the
--- optimiser guessed it was as big as raw_aws_cur and built its hash table on the wrong side).
+-- optimiser guessed it was as big as the billing table and built its hash table on the wrong
+-- side).
 SELECT r.provider, r.region,
        coalesce(p.pue, pd.pue) AS pue,
        coalesce(g.gco2e_per_kwh, gd.gco2e_per_kwh) AS gco2e_per_kwh,

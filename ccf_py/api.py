@@ -51,6 +51,7 @@ KEY_SQL = {
     "month": "strftime(billing_period, '%Y-%m')",
     "day": "coalesce(strftime(usage_start, '%Y-%m-%d'), '')",
     "resource_id": "coalesce(resource_id, '')",
+    "currency": "coalesce(currency, '')",
 }
 
 
@@ -183,6 +184,13 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     check_methodology(methodology)
     keys = parse_by(by)
     month = _loaded_month(db, month)
+    notes: tuple[str, ...] = ()
+    currencies = _currencies(db, month)
+    if len(currencies) > 1 and "currency" not in keys:  # never add up two currencies
+        keys = ("currency", *keys)
+        notes = (f"The bills are in {len(currencies)} currencies ({', '.join(currencies)}); "
+                 "costs are never added across them, so the report is also grouped by "
+                 "currency.",)
     exprs, params = _key_sql(keys)
     cols = [f"k{i}" for i in range(len(keys))]
     # keys of the billed row are summed over first (pre_key); the classifier's keys after
@@ -199,7 +207,14 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
         "SELECT estimate_path, sum(lines), sum(cost), sum(co2e_total_kg) FROM rpt_grouped "
         "GROUP BY 1 ORDER BY 4 DESC, 3 DESC").fetchall()
     return ReportTable(keys, tuple(tuple(r) for r in rows), methodology, month,
-                       coverage=_coverage_rows(paths))
+                       coverage=_coverage_rows(paths), notes=notes)
+
+
+def _currencies(db: Database, month: str | None) -> list[str]:
+    """The billing currencies of the month (or of all months); a missing one counts too."""
+    return [r[0] or "(none)" for r in db.con.execute(
+        "SELECT DISTINCT billing_currency FROM billed_lines WHERE ? IS NULL "
+        "OR billing_period_start = ? ORDER BY 1", [parse_month(month)] * 2).fetchall()]
 
 
 def _coverage_rows(rows: list[tuple]) -> tuple[CoverageRow, ...]:

@@ -136,7 +136,8 @@ def report(obj: Context, methodology: str, by: str, month: str | None, fmt: str,
                 Path(out).write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise ConfigError(f"--out {out}: {exc.strerror or exc}") from None
-        return text, confidence_line(table.coverage, table.methodology)
+        return text, "\n".join((*table.notes, confidence_line(table.coverage,
+                                                               table.methodology)))
 
     text, confidence = run(obj, do)
     if out:

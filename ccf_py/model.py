@@ -20,7 +20,7 @@ USAGE_CLASSES: tuple[str, ...] = (
 # Keys accepted by ``report --by``; ``tag:KEY`` is accepted in addition.
 REPORT_KEYS: tuple[str, ...] = (
     "provider", "account", "region", "service", "usage_type", "usage_class",
-    "instance_type", "month", "day", "resource_id",
+    "instance_type", "month", "day", "resource_id", "currency",
 )
 
 METRIC_COLUMNS: tuple[str, ...] = (
@@ -48,6 +48,7 @@ class ReportTable:
     month: str | None = None
     # how the CO2e of the whole report (all rows, not only these keys' rows) was estimated
     coverage: tuple[CoverageRow, ...] = ()
+    notes: tuple[str, ...] = ()       # what a reader must know to read the rows right
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -167,3 +167,21 @@ def test_aws_rows_in_focus_terms(tmp_path):
          "aws"),
         ("RIFee", "Purchase", "Hrs", "Hours", "EUR", 9.0, 9.0, "111", "222", "aws"),
     ]
+
+
+def test_costs_in_two_currencies_are_never_added(tmp_path):
+    header = [*HEADER, "lineItem/CurrencyCode", "bill/PayerAccountId"]
+    usd = write_cur(tmp_path / "usd.csv", [{**r, "lineItem/CurrencyCode": "USD", "payer": "1"}
+                                            for r in ROWS], header)
+    eur = write_cur(tmp_path / "eur.csv", [{**ROWS[0], "lineItem/CurrencyCode": "EUR",
+                                            "payer": "2", "cost": "2.00"}], header)
+    with api.open_db(tmp_path / "d.duckdb") as db:
+        api.ingest_aws_cur(db, [str(usd), str(eur)])
+        table = api.report(db, by="service")
+        one = api.report(db, by="currency")
+    assert table.keys == ("currency", "service")
+    assert sorted((r[0], r[1], round(r[2], 2)) for r in table.rows) == [
+        ("EUR", "AmazonEC2", 2.0), ("USD", "AmazonEC2", 3.38)]
+    assert table.notes == ("The bills are in 2 currencies (EUR, USD); costs are never added "
+                           "across them, so the report is also grouped by currency.",)
+    assert one.keys == ("currency",) and one.notes == ()

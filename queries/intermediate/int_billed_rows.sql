@@ -19,6 +19,7 @@ FROM (
            pricing_unit, consumed_quantity AS usage_amount, billed_cost AS unblended_cost,
            x_blended_cost AS blended_cost, list_cost AS public_on_demand_cost,
            x_vcpus AS vcpu, x_instance_type AS instance_type, resource_id, tags,
+           billing_currency AS currency,
            CASE WHEN $methodology = 'ccf' THEN coalesce(x_blended_cost, billed_cost)
                 WHEN x_line_item_type = 'Usage' AND billed_cost = 0 THEN 0
                 ELSE coalesce(list_cost, billed_cost) END AS ratio_cost,

@@ -13,6 +13,7 @@ SELECT $pre_key AS pre_key, provider, billing_period,
        sum(unblended_cost) AS unblended_cost,
        sum(ratio_cost) AS ratio_cost,
        CAST(NULL AS VARCHAR) AS account_id,
+       CAST(NULL AS VARCHAR) AS currency,
        CAST(NULL AS VARCHAR) AS resource_id,
        CAST(NULL AS JSON) AS tags
 FROM int_billed_rows

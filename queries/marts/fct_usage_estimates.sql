@@ -14,7 +14,7 @@ WITH final AS (
 )
 SELECT provider, billing_period, usage_start, account_id, region, service, usage_type,
        line_item_type, pricing_unit, usage_amount, unblended_cost AS cost, ratio_cost,
-       resource_id, tags,
+       resource_id, tags, currency,
        usage_class, rule_id, estimate_path, ratio_basis, coverage_path, instance_type,
        fallback_region, note,
        vcpu_hours, gpu_hours, memory_gb_hours, storage_tb_hours, network_gb,

@@ -77,8 +77,8 @@ TARGET_RSS_MIB = 2048.0
 FORMATS = ("csv", "csv.gz", "parquet")
 # Canonical columns the baseline groups by (the usage key and the other low-cardinality
 # attributes); every other column ccf_py reads is aggregated instead.
-GROUP_KEYS = ("line_item_type", "service", "usage_type", "pricing_unit", "region",
-              "instance_type", "account_id", "payer_account_id")
+GROUP_KEYS = ("x_line_item_type", "service_name", "x_usage_type", "pricing_unit", "region_id",
+              "x_instance_type", "sub_account_id", "billing_account_id")
 SETTINGS_SQL = ("SELECT name, value FROM duckdb_settings() "
                 "WHERE name IN ('memory_limit', 'threads', 'TimeZone') ORDER BY name")
 

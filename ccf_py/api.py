@@ -184,13 +184,12 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     check_methodology(methodology)
     keys = parse_by(by)
     month = _loaded_month(db, month)
-    notes: tuple[str, ...] = ()
-    currencies = _currencies(db, month)
+    currencies, notes = _currencies(db, month)
     if len(currencies) > 1 and "currency" not in keys:  # never add up two currencies
         keys = ("currency", *keys)
         notes = (f"The bills are in {len(currencies)} currencies ({', '.join(currencies)}); "
                  "costs are never added across them, so the report is also grouped by "
-                 "currency.",)
+                 "currency.", *notes)
     exprs, params = _key_sql(keys)
     cols = [f"k{i}" for i in range(len(keys))]
     # keys of the billed row are summed over first (pre_key); the classifier's keys after
@@ -210,11 +209,25 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
                        coverage=_coverage_rows(paths), notes=notes)
 
 
-def _currencies(db: Database, month: str | None) -> list[str]:
-    """The billing currencies of the month (or of all months); a missing one counts too."""
-    return [r[0] or "(none)" for r in db.con.execute(
-        "SELECT DISTINCT billing_currency FROM billed_lines WHERE ? IS NULL "
-        "OR billing_period_start = ? ORDER BY 1", [parse_month(month)] * 2).fetchall()]
+def _currencies(db: Database, month: str | None) -> tuple[list[str], tuple[str, ...]]:
+    """The billing currencies of the month (or of all months), and a note when some rows
+    have none recorded (ccf_py 0.1 data, a CUR without lineItem/CurrencyCode): with one
+    currency besides, they are taken to be in it; with several, they are a group of their
+    own (the currency key's empty value)."""
+    found = db.con.execute(
+        "SELECT billing_currency, count(*) FROM billed_lines WHERE ? IS NULL "
+        "OR billing_period_start = ? GROUP BY 1 ORDER BY 1", [parse_month(month)] * 2
+    ).fetchall()
+    known = [c for c, _ in found if c is not None]
+    unknown = sum(n for c, n in found if c is None)
+    if not unknown or not known:
+        return known, ()
+    if len(known) == 1:
+        return known, (f"{unknown:,} billed rows have no currency recorded (loaded by ccf_py "
+                       f"0.1, or a CUR without lineItem/CurrencyCode); they are taken to be in "
+                       f"{known[0]}, the other rows' currency.",)
+    return [*known, "(none)"], (f"{unknown:,} billed rows have no currency recorded; they "
+                                "are the currency key's empty value.",)
 
 
 def _coverage_rows(rows: list[tuple]) -> tuple[CoverageRow, ...]:
@@ -243,6 +256,11 @@ def monthly_report(db: Database, *, month: str | None = None,
     if not months:
         raise ConfigError("the database holds no billing data (run 'ccf-py ingest aws-cur')")
     month = _loaded_month(db, month) or months[-1]
+    currencies, _ = _currencies(db, month)
+    if len(currencies) > 1:
+        raise ConfigError(f"{month}: the bills are in {', '.join(currencies)}; the monthly "
+                          "report adds costs, so it needs one currency (ccf-py report groups "
+                          "by currency)")
     create_estimates(db.con, methodology, parse_month(month), materialize=True)
     con = db.con
 

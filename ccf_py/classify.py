@@ -1,12 +1,13 @@
-"""Classify distinct AWS usage keys into a usage class and per-unit quantities.
+"""Classify distinct usage keys into a usage class and per-unit quantities.
 
 Billing files have millions of rows but only hundreds of distinct
-``(service, usage_type, pricing_unit, line_item_type, vcpu, instance_type)`` keys. Each key is
-classified here, once, in plain Python (string rules are easy to read and test), and the result
-is joined back to every row in SQL, where the energy formulas (``queries/macros/energy.sql``)
-run vectorised. This module holds no energy formula: it only converts a usage amount into the
-physical quantities the formulas take (vCPU-hours, GPU-hours, GB-hours, TB-hours, GB) and says
-which rule decided it.
+``(provider, service, usage_type, pricing_unit, line_item_type, vcpu, instance_type)`` keys;
+each provider has its classifier (:data:`CLASSIFIERS`; AWS's rules are :class:`Classifier`).
+Each key is classified here, once, in plain Python (string rules are easy to read and test),
+and the result is joined back to every row in SQL, where the energy formulas
+(``queries/macros/energy.sql``) run vectorised. This module holds no energy formula: it only
+converts a usage amount into the physical quantities the formulas take (vCPU-hours, GPU-hours,
+GB-hours, TB-hours, GB) and says which rule decided it.
 
 Two methodologies share the rules: ``ccf`` reproduces Cloud Carbon Footprint (commit b7a049c7)
 including its quirks, ``default`` fixes the documented ones (see README, "Methodology").
@@ -436,6 +437,9 @@ def classify_keys(keys: list[UsageKey], coef: Coefficients, methodology: str
     for k in keys:
         if k.provider in rules:
             out.append((k, rules[k.provider].classify(k)))
+        elif k.line_item_type != "Usage":  # FOCUS charge category: tax, credit, purchase...
+            out.append((k, KeyClass("non_usage", f"charge_category:{k.line_item_type}",
+                                    "non_usage")))
         else:
             out.append((k, KeyClass("unknown", f"no_classifier:{k.provider}", "from_cost",
                                     ratio_unit=k.pricing_unit or "")))

@@ -40,7 +40,11 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
         if _outdated(con):  # written by an older ccf_py: upgrade once, read-write
             if read_only:
                 con.close()
-                con = _open(target, False)
+                try:
+                    con = _open(target, False)
+                except ConfigError as exc:
+                    raise ConfigError(f"{target}: written by ccf_py 0.1; opening it once with "
+                                      f"write access upgrades it ({exc})") from None
             _upgrade(con)
             if read_only:
                 con.close()
@@ -94,21 +98,31 @@ _OLD_COLUMNS = {
 
 
 def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
-    """Move the rows of a ccf_py 0.1 database into the billing table, in one transaction
-    (charge category, normalized unit and effective cost as the AWS ingest derives them)."""
-    from ccf_py.ingest import aws_cur, units  # the AWS mapping: only needed here
+    """Move the rows of a ccf_py 0.1 database into the billing table, in one transaction.
+    The charge category and normalized unit are derived as the AWS ingest derives them; 0.1
+    kept no currency and no effective cost, so those stay NULL (a report treats rows without
+    a currency as in the month's one currency, and says so)."""
+    from ccf_py.ingest import aws_cur, units
 
-    line_type, unit = "line_item_type", "pricing_unit"
-    categories = " ".join(f"WHEN '{t}' THEN '{c}'" for t, c in aws_cur.CHARGE_CATEGORY.items())
-    select = ", ".join(f"{old} AS {new}" for old, new in _OLD_COLUMNS.items())
+    if con.execute(f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{TABLE}' "
+                   "AND database_name = current_database()").fetchone() and \
+            con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]:
+        raise ConfigError("this database has billing data in both ccf_py 0.1's raw_aws_cur "
+                          "and billed_lines (an older ccf_py wrote to it after it was "
+                          "upgraded): load those months again with this version, then run "
+                          "DROP TABLE raw_aws_cur in duckdb")
+    usage = f"line_item_type IN ({', '.join(repr(t) for t in aws_cur.USAGE_TYPES)})"
+    select = ", ".join(f"{old} AS {new}" for old, new in _OLD_COLUMNS.items()
+                       if new != "consumed_quantity")
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(DDL)
         con.execute(
             f"INSERT INTO {TABLE} BY NAME SELECT {select}, 'aws' AS provider_name, "
-            f"CASE {line_type} {categories} ELSE 'Adjustment' END AS charge_category, "
-            f"{units.consumed_unit_sql('aws', unit)} AS consumed_unit, "
-            "unblended_cost AS effective_cost FROM raw_aws_cur")
+            f"{aws_cur.charge_category_sql('line_item_type')} AS charge_category, "
+            f"CASE WHEN {usage} THEN usage_amount END AS consumed_quantity, "
+            f"CASE WHEN {usage} THEN {units.consumed_unit_sql('aws', 'pricing_unit')} END "
+            "AS consumed_unit FROM raw_aws_cur")
         con.execute("DROP TABLE raw_aws_cur")
         con.execute("COMMIT")
     except BaseException:

@@ -266,5 +266,5 @@ def test_a_row_without_any_date_says_so(tmp_path):
     f = write_cur(tmp_path / "nodate.csv", [ROW, dict(ROW, start="")], header)
     with api.open_db(tmp_path / "d.duckdb") as db, pytest.raises(InputError) as err:
         api.ingest_aws_cur(db, [str(f)])
-    assert str(err.value) == (f"{f}: a row has neither a billing period nor a usage start date "
-                              "(bill/BillingPeriodStartDate, lineItem/UsageStartDate)")
+    assert str(err.value) == (f"{f}: a row has neither a billing period nor a charge period "
+                              "start date to derive it from")

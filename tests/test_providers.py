@@ -7,6 +7,7 @@ import duckdb
 import pytest
 
 from ccf_py import api
+from ccf_py.errors import ConfigError
 from tests.helpers import write_cur
 
 ROWS = [  # an m5.large (direct) and a NAT gateway (from cost) in October 2026, no payer column
@@ -85,12 +86,16 @@ def test_a_database_of_ccf_py_0_1_is_upgraded(tmp_path):
     """ccf_py 0.1 kept AWS rows in raw_aws_cur (its DDL above, verbatim); opening such a
     database moves them into billed_lines, even for a read-only report, with the same
     numbers as a fresh ingest of the same file."""
-    f = write_cur(tmp_path / "oct.csv", ROWS, HEADER)
+    rows = [*ROWS, {**ROWS[0], "type": "Tax", "usage_type": "", "unit": "", "amount": "1",
+                    "cost": "0.34", "vcpu": "", "resource": ""},
+            {**ROWS[0], "type": "SavingsPlanNegation", "cost": "-2.30"}]
+    f = write_cur(tmp_path / "oct.csv", rows, HEADER)
+    # 0.1 kept neither the currency nor the effective cost: they are NULL after the upgrade
+    compared = "* EXCLUDE (load_id, source_file, effective_cost, billing_currency)"
     with api.open_db(tmp_path / "new.duckdb") as db:
         api.ingest_aws_cur(db, [str(f)])
         fresh = api.report(db, by="service,usage_type")
-        new_rows = db.con.execute("SELECT * EXCLUDE (load_id, source_file) FROM billed_lines "
-                                  "ORDER BY ALL").fetchall()
+        new_rows = db.con.execute(f"SELECT {compared} FROM billed_lines ORDER BY ALL").fetchall()
     old = tmp_path / "old.duckdb"
     con = duckdb.connect(str(old))
     con.execute(OLD_DDL)
@@ -112,12 +117,15 @@ def test_a_database_of_ccf_py_0_1_is_upgraded(tmp_path):
     con.close()
     with api.open_db(old, read_only=True) as db:
         upgraded = api.report(db, by="service,usage_type")
-        rows = db.con.execute("SELECT * EXCLUDE (load_id, source_file) FROM billed_lines "
-                              "ORDER BY ALL").fetchall()
+        rows = db.con.execute(f"SELECT {compared} FROM billed_lines ORDER BY ALL").fetchall()
         tables = {r[0] for r in db.con.execute("SHOW TABLES").fetchall()}
+        unset = db.con.execute("SELECT count(*) FROM billed_lines WHERE effective_cost IS NULL "
+                               "AND billing_currency IS NULL").fetchone()[0]
     assert upgraded.rows == fresh.rows
     assert rows == new_rows
+    assert {r[5] for r in rows} == {"Usage", "Tax", "Adjustment"}  # charge categories
     assert "raw_aws_cur" not in tables
+    assert unset == len(rows) == 4
 
 
 def _as_csv(tmp_path) -> object:
@@ -157,15 +165,17 @@ def test_aws_rows_in_focus_terms(tmp_path):
             "SELECT x_line_item_type, charge_category, pricing_unit, consumed_unit, "
             "billing_currency, billed_cost, effective_cost, billing_account_id, sub_account_id, "
             "provider_name FROM billed_lines ORDER BY billed_cost").fetchall()
+    # FOCUS 1.0: ConsumedUnit only on usage; EffectiveCost amortized (the negation of
+    # covered usage is 0; an RI fee's is its unused part, unknown without those CUR columns)
     assert got == [
-        ("SavingsPlanNegation", "Adjustment", "Hrs", "Hours", "EUR", -2.3, -2.3, "111", "222",
+        ("SavingsPlanNegation", "Adjustment", "Hrs", None, "EUR", -2.3, 0.0, "111", "222",
          "aws"),
         ("Tax", "Tax", None, None, "EUR", 0.4, 0.4, "111", "222", "aws"),
         ("Usage", "Usage", "GB-Mo", "GB-Months", "EUR", 1.08, 1.08, "111", "222", "aws"),
         ("Usage", "Usage", "Hrs", "Hours", "EUR", 2.3, 2.3, "111", "222", "aws"),
         ("SavingsPlanCoveredUsage", "Usage", "Hrs", "Hours", "EUR", 2.3, 1.5, "111", "222",
          "aws"),
-        ("RIFee", "Purchase", "Hrs", "Hours", "EUR", 9.0, 9.0, "111", "222", "aws"),
+        ("RIFee", "Purchase", "Hrs", None, "EUR", 9.0, None, "111", "222", "aws"),
     ]
 
 
@@ -185,3 +195,70 @@ def test_costs_in_two_currencies_are_never_added(tmp_path):
     assert table.notes == ("The bills are in 2 currencies (EUR, USD); costs are never added "
                            "across them, so the report is also grouped by currency.",)
     assert one.keys == ("currency",) and one.notes == ()
+
+
+def test_ratios_never_mix_currencies_and_the_monthly_report_refuses_two(tmp_path):
+    """A JPY bill's NAT hours must not be priced with the USD bill's kWh per unit of cost."""
+    header = [*HEADER, "lineItem/CurrencyCode", "bill/PayerAccountId"]
+    usd = write_cur(tmp_path / "usd.csv", [{**r, "lineItem/CurrencyCode": "USD", "payer": "1"}
+                                            for r in ROWS], header)
+    jpy = write_cur(tmp_path / "jpy.csv", [{**r, "lineItem/CurrencyCode": "JPY", "payer": "2",
+                                            "cost": str(float(r["cost"]) * 150),
+                                            "resource": r["resource"] + "-jp"}
+                                           for r in ROWS], header)
+    with api.open_db(tmp_path / "d.duckdb") as db:
+        api.ingest_aws_cur(db, [str(usd)])
+        alone = _energy(db)
+        api.ingest_aws_cur(db, [str(jpy)])
+        both = _energy(db)
+        with pytest.raises(ConfigError, match="needs one currency"):
+            api.monthly_report(db)
+    # the same usage at 150 times the price: the same kWh, learned within each currency
+    assert both["nat-1"][1] == pytest.approx(alone["nat-1"][1], rel=1e-12)
+    assert both["nat-1-jp"][1] == pytest.approx(alone["nat-1"][1], rel=1e-12)
+
+
+def test_rows_without_a_currency_beside_one_currency_are_said(tmp_path):
+    header = [*HEADER, "lineItem/CurrencyCode"]
+    old = write_cur(tmp_path / "sep.csv", [{**r, "start": "2026-09-01T00:00:00Z"}
+                                           for r in ROWS], HEADER)
+    new = write_cur(tmp_path / "oct.csv", [{**r, "lineItem/CurrencyCode": "USD"} for r in ROWS],
+                    header)
+    with api.open_db(tmp_path / "d.duckdb") as db:
+        api.ingest_aws_cur(db, [str(old), str(new)])
+        table = api.report(db, by="month")
+        october = api.report(db, by="month", month="2026-10")
+    assert table.keys == ("month",)
+    assert table.notes == ("2 billed rows have no currency recorded (loaded by ccf_py 0.1, or a "
+                           "CUR without lineItem/CurrencyCode); they are taken to be in USD, "
+                           "the other rows' currency.",)
+    assert october.notes == ()
+
+
+def test_other_providers_non_usage_charges_are_non_usage(tmp_path):
+    with api.open_db(tmp_path / "d.duckdb") as db:
+        db.con.execute("""INSERT INTO billed_lines (provider_name, billing_period_start,
+                              charge_category, service_name, billed_cost, source_file, load_id)
+                          VALUES ('gcp', DATE '2026-10-01', 'Tax', 'Compute Engine', 4.2,
+                                  'gcp.csv', 1)""")
+        table = api.report(db, by="usage_class")
+    assert [r[:2] for r in table.rows] == [("non_usage", 4.2)]
+    assert {c.path for c in table.coverage} == {"non_usage"}
+
+
+def test_rows_in_both_layouts_are_refused_not_merged(tmp_path):
+    """An older ccf_py wrote raw_aws_cur after the upgrade: appending it would double count."""
+    path = tmp_path / "d.duckdb"
+    with api.open_db(path) as db:
+        api.ingest_aws_cur(db, [str(write_cur(tmp_path / "oct.csv", ROWS, HEADER))])
+    con = duckdb.connect(str(path))
+    con.execute(OLD_DDL.split(";")[0])
+    con.execute("INSERT INTO raw_aws_cur (billing_period, unblended_cost) "
+                "VALUES (DATE '2026-10-01', 2.3)")
+    con.close()
+    with (pytest.raises(ConfigError, match="both ccf_py 0.1's raw_aws_cur and billed_lines"),
+          api.open_db(path)):
+        pass
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT count(*) FROM billed_lines").fetchone()[0] == 2
+    con.close()

@@ -111,16 +111,11 @@ def test_ccf_rows_without_a_ratio_are_flagged_and_noted(db):
 
 # --- the grouped report against a GROUP BY over the documented per-row relation ----------
 
-# report key -> its column expression over fct_usage_estimates (README "Python API")
-PER_ROW_KEYS = {
-    "service": "coalesce(service, '')", "region": "coalesce(region, '')",
-    "account": "coalesce(account_id, '')", "usage_class": "usage_class",
-    "usage_type": "coalesce(usage_type, '')", "instance_type": "coalesce(instance_type, '')",
-    "day": "coalesce(strftime(usage_start, '%Y-%m-%d'), '')",
-    "month": "strftime(billing_period, '%Y-%m')", "resource_id": "coalesce(resource_id, '')",
-    "tag:team": "coalesce(json_extract_string(tags, '$.team'), '')",
-}
+# report key -> its column expression, which fct_usage_estimates has under the same names
+PER_ROW_KEYS = {**api.KEY_SQL,
+                "tag:team": "coalesce(json_extract_string(tags, '$.team'), '')"}
 KEY_SETS = [("service",), ("usage_class", "instance_type"), ("day", "region"),
+            ("provider", "currency"),
             ("tag:team", "usage_type"), ("resource_id",), ("account", "month", "usage_class")]
 
 

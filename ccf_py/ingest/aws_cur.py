@@ -62,12 +62,20 @@ COLUMNS: dict[str, tuple[tuple[str, ...], str, bool]] = {
     "resource_id": (("line_item_resource_id",), "VARCHAR", False),
     "_sp_effective_cost": (("savings_plan_savings_plan_effective_cost",), "DOUBLE", False),
     "_ri_effective_cost": (("reservation_effective_cost",), "DOUBLE", False),
+    "_sp_total_commitment": (("savings_plan_total_commitment_to_date",), "DOUBLE", False),
+    "_sp_used_commitment": (("savings_plan_used_commitment",), "DOUBLE", False),
+    "_ri_unused_upfront": (("reservation_unused_amortized_upfront_fee_for_billing_period",),
+                           "DOUBLE", False),
+    "_ri_unused_recurring": (("reservation_unused_recurring_fee",), "DOUBLE", False),
 }
 BILLING_PERIOD_SOURCES = ("bill_billing_period_start_date", "billing_period")
 # CUR 2.0 keeps most product attributes in the ``product`` MAP.
 PRODUCT_MAP_KEYS = {"region_id": "region", "x_vcpus": "vcpu", "x_instance_type": "instance_type"}
 # lineItem/LineItemType -> FOCUS ChargeCategory (FOCUS 1.0: Usage, Purchase, Tax, Credit,
-# Adjustment); any other type is an Adjustment
+# Adjustment); any other type (SavingsPlanNegation, EdpDiscount and other discounts) is an
+# Adjustment. A Refund is a Credit here: FOCUS files a refund under the category of what it
+# refunds, which the CUR line does not say.
+USAGE_TYPES = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")
 CHARGE_CATEGORY = {
     "Usage": "Usage", "DiscountedUsage": "Usage", "SavingsPlanCoveredUsage": "Usage",
     "Tax": "Tax", "Credit": "Credit", "Refund": "Credit",
@@ -190,19 +198,35 @@ def _plan(src: Source, columns: list[tuple[str, str]], load_id: int, *,
     return FilePlan(src, reader_sql(src, parquet, parsed), ",\n    ".join(exprs),
                     _shape(by_snake, types, parquet), tuple(conversions))
 
+def charge_category_sql(line_type_sql: str) -> str:
+    """FOCUS ChargeCategory of a CUR line from its line item type (:data:`CHARGE_CATEGORY`)."""
+    cases = " ".join(f"WHEN {qstr(t)} THEN {qstr(c)}" for t, c in CHARGE_CATEGORY.items())
+    return f"CASE {line_type_sql} {cases} ELSE 'Adjustment' END"
+
+
 def _derived(values: dict[str, str]) -> dict[str, str]:
-    """Billing-table columns computed from others: FOCUS's charge category, the normalized
-    unit, and the effective cost (savings plan / reservation effective cost on the usage they
-    cover, else the billed cost)."""
-    line_type = values["x_line_item_type"]
-    categories = " ".join(f"WHEN {qstr(t)} THEN {qstr(c)}" for t, c in CHARGE_CATEGORY.items())
-    effective = (f"CASE {line_type} WHEN 'SavingsPlanCoveredUsage' THEN "
-                 f"coalesce({values['_sp_effective_cost']}, {values['billed_cost']}) "
-                 f"WHEN 'DiscountedUsage' THEN "
-                 f"coalesce({values['_ri_effective_cost']}, {values['billed_cost']}) "
-                 f"ELSE {values['billed_cost']} END")
-    return {"charge_category": f"CASE {line_type} {categories} ELSE 'Adjustment' END",
-            "consumed_unit": units.consumed_unit_sql(PROVIDER, values["pricing_unit"]),
+    """Billing-table columns computed from others: FOCUS's charge category; the consumed
+    quantity and normalized unit (FOCUS: NULL except on usage); and the effective cost, which
+    FOCUS 1.0 defines as the amortized cost: the SP / RI effective cost on the usage they
+    cover, 0 for the negation of covered usage and for upfront fees (amortized into that
+    usage), the unused part of a recurring commitment fee (NULL when the export lacks the
+    columns that say it), else the billed cost."""
+    line_type, billed = values["x_line_item_type"], values["billed_cost"]
+    usage = f"{line_type} IN ({', '.join(qstr(t) for t in USAGE_TYPES)})"
+    effective = (
+        f"CASE {line_type} "
+        f"WHEN 'SavingsPlanCoveredUsage' THEN coalesce({values['_sp_effective_cost']}, {billed}) "
+        f"WHEN 'DiscountedUsage' THEN coalesce({values['_ri_effective_cost']}, {billed}) "
+        "WHEN 'SavingsPlanNegation' THEN 0 WHEN 'SavingsPlanUpfrontFee' THEN 0 "
+        f"WHEN 'SavingsPlanRecurringFee' THEN "
+        f"{values['_sp_total_commitment']} - {values['_sp_used_commitment']} "
+        f"WHEN 'RIFee' THEN "
+        f"{values['_ri_unused_upfront']} + {values['_ri_unused_recurring']} "
+        f"ELSE {billed} END")
+    return {"charge_category": charge_category_sql(line_type),
+            "consumed_quantity": f"CASE WHEN {usage} THEN {values['consumed_quantity']} END",
+            "consumed_unit": f"CASE WHEN {usage} THEN "
+                             f"{units.consumed_unit_sql(PROVIDER, values['pricing_unit'])} END",
             "effective_cost": effective}
 
 

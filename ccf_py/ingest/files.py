@@ -114,8 +114,8 @@ def input_error(con: duckdb.DuckDBPyConnection, plan: FilePlan,
     if broken:
         return broken
     if "NOT NULL constraint failed" in text and "billing_period" in text:
-        return InputError(src.name, "a row has neither a billing period nor a usage start "
-                          "date (bill/BillingPeriodStartDate, lineItem/UsageStartDate)")
+        return InputError(src.name, "a row has neither a billing period nor a charge period "
+                          "start date to derive it from")
     if line and column and value:  # DuckDB's CSV reader names all three
         if not value.group(1).strip():
             raise BlankNumber(src.name)

@@ -79,7 +79,7 @@ def refuse_double_counting(con: duckdb.DuckDBPyConnection, load_id: int,
     * two files with the same periods, row count and cost are the same export given twice
       (``x.csv`` beside ``x.csv.gz``, a copied folder);
     * files of different shapes (legacy CSV parts and CUR 2.0 Parquet parts, say) with a
-      billing period of the same payer are two exports of one bill: parts of one export
+      billing period of the same billing account are two exports of one bill: parts of one export
       always share a shape.
     """
     files = con.execute(
@@ -107,7 +107,7 @@ def _a(noun: str) -> str:
     return ("an " if noun[0].lower() in "aeiou" else "a ") + noun
 
 def _same_payer(a: dict, b: dict) -> bool:
-    """A NULL payer (CUR 2.0 exports may omit the column) matches any payer."""
+    """A NULL billing account (an export may omit it) matches any account."""
     return a["payer"] is None or b["payer"] is None or a["payer"] == b["payer"]
 
 def replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, provider: str, files: int,

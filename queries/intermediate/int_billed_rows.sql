@@ -14,7 +14,9 @@ SELECT *, ratio_cost <> 0 AS priced
 FROM (
     SELECT provider_name AS provider, billing_period_start AS billing_period,
            charge_period_start AS usage_start, billing_account_id AS payer_account_id,
-           sub_account_id AS account_id, x_line_item_type AS line_item_type,
+           -- AWS's own line item type where there is one, else FOCUS's charge category
+           sub_account_id AS account_id,
+           coalesce(x_line_item_type, charge_category) AS line_item_type,
            service_name AS service, x_usage_type AS usage_type, region_id AS region,
            pricing_unit, consumed_quantity AS usage_amount, billed_cost AS unblended_cost,
            x_blended_cost AS blended_cost, list_cost AS public_on_demand_cost,

@@ -1,10 +1,12 @@
 -- int_usage_agg: $usage_lines (int_usage_lines, or int_usage_keyed_lines for a grouped report)
--- summed per report key, provider, billing period, service, ratio unit, estimation path, whether it
+-- summed per report key, provider, currency, billing period, service, ratio unit, estimation
+-- path, whether it
 -- teaches the unknown-usage ratios, and grid factor. Everything downstream is linear in these
 -- sums, so a grouped report and the unknown-usage ratios both come from them.
 -- $report_key is the STRUCT of the requested --by keys (built in ccf_py.api from fixed
 -- expressions; NULL when the per-row model is wanted); tag names arrive as bound parameters.
-SELECT $report_key AS report_key, provider, billing_period, service, ratio_unit, estimate_path,
+SELECT $report_key AS report_key, provider, currency, billing_period, service, ratio_unit,
+       estimate_path,
        feeds_ratio,
        gco2e_per_kwh,
        sum(lines) AS lines,

@@ -4,7 +4,7 @@
 -- the month), so the estimates run on these sums: one scan of the billing rows, and a join
 -- of thousands of groups with the usage-key classes instead of one per billed line.
 -- Priced and unpriced lines stay apart (only lines with a cost teach a ratio).
-SELECT $pre_key AS pre_key, provider, billing_period,
+SELECT $pre_key AS pre_key, provider, currency, billing_period,
        CAST(date_trunc('month', usage_start) AS TIMESTAMP) AS usage_start,
        service, usage_type, pricing_unit, line_item_type, vcpu, instance_type, region,
        priced,
@@ -13,7 +13,6 @@ SELECT $pre_key AS pre_key, provider, billing_period,
        sum(unblended_cost) AS unblended_cost,
        sum(ratio_cost) AS ratio_cost,
        CAST(NULL AS VARCHAR) AS account_id,
-       CAST(NULL AS VARCHAR) AS currency,
        CAST(NULL AS VARCHAR) AS resource_id,
        CAST(NULL AS JSON) AS tags
 FROM int_billed_rows

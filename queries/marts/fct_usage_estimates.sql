@@ -8,6 +8,7 @@ WITH final AS (
     FROM int_usage_lines d
     LEFT JOIN int_unknown_ratios r
       ON d.estimate_path = 'from_cost' AND r.provider = d.provider
+     AND r.currency IS NOT DISTINCT FROM d.currency
      AND r.billing_period = d.billing_period
      AND r.service IS NOT DISTINCT FROM d.service
      AND r.ratio_unit IS NOT DISTINCT FROM d.ratio_unit

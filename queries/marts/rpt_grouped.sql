@@ -12,6 +12,7 @@ WITH priced AS (
     FROM int_usage_agg a
     LEFT JOIN int_unknown_ratios r
       ON a.estimate_path = 'from_cost' AND r.provider = a.provider
+     AND r.currency IS NOT DISTINCT FROM a.currency
      AND r.billing_period = a.billing_period
      AND r.service IS NOT DISTINCT FROM a.service
      AND r.ratio_unit IS NOT DISTINCT FROM a.ratio_unit

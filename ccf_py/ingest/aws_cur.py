@@ -89,6 +89,7 @@ def snake(name: str) -> str:
     parts = re.split(r"[/:]", name)
     return "_".join(re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", p).lower() for p in parts)
 
+
 def tag_key(name: str) -> str | None:
     """Tag key from a tag column, or None: ``resourceTags/user:CostCenter`` -> ``cost_center``.
 
@@ -102,6 +103,7 @@ def tag_key(name: str) -> str | None:
     if name.startswith("resource_tags_user_"):
         return name[len("resource_tags_user_"):]
     return None
+
 
 def _describe(con: duckdb.DuckDBPyConnection, src: Source) -> list[tuple[str, str]]:
     """Column names (and types) of one file, as DuckDB will name them. CSV columns are all
@@ -119,6 +121,7 @@ def _describe(con: duckdb.DuckDBPyConnection, src: Source) -> list[tuple[str, st
             src.name, f"not a readable CUR file: {first_line(exc)}") from None
     return [(r[0], r[1]) for r in rows]
 
+
 def _shape(by_snake: dict[str, str], types: dict[str, str], parquet: bool) -> str:
     """Which kind of export a file is. Parts of one export share a shape; two shapes of one
     billing period are two exports of the same bill."""
@@ -129,6 +132,7 @@ def _shape(by_snake: dict[str, str], types: dict[str, str], parquet: bool) -> st
     else:
         dialect = "Athena-style CUR"
     return f"{dialect} {'Parquet' if parquet else 'CSV'}"
+
 
 def _plan(src: Source, columns: list[tuple[str, str]], load_id: int, *,
           csv_as_text: bool = False) -> FilePlan:
@@ -198,6 +202,7 @@ def _plan(src: Source, columns: list[tuple[str, str]], load_id: int, *,
     return FilePlan(src, reader_sql(src, parquet, parsed), ",\n    ".join(exprs),
                     _shape(by_snake, types, parquet), tuple(conversions))
 
+
 def charge_category_sql(line_type_sql: str) -> str:
     """FOCUS ChargeCategory of a CUR line from its line item type (:data:`CHARGE_CATEGORY`)."""
     cases = " ".join(f"WHEN {qstr(t)} THEN {qstr(c)}" for t, c in CHARGE_CATEGORY.items())
@@ -240,6 +245,7 @@ def _billing_period_expr(by_snake: dict[str, str], types: dict[str, str]
     when = typed(qident(col), types[col], "TIMESTAMP")
     conversion = [(col, qident(col), "TIMESTAMP")] if "VARCHAR" in types[col] else []
     return f"CAST(date_trunc('month', {when}) AS DATE) AS billing_period_start", conversion
+
 
 def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: str = "",
            progress: Callable[[str], None] | None = None,

@@ -28,6 +28,7 @@ class IngestResult:
     cost_total: float
     replaced_from: str = ""   # source files of the rows that were replaced
 
+
 def load(con: duckdb.DuckDBPyConnection, plans: list[FilePlan], *, provider: str, load_id: int,
          label: str, progress: Callable[[str], None] | None = None,
          progress_bar: bool = False) -> IngestResult:
@@ -72,6 +73,7 @@ def load(con: duckdb.DuckDBPyConnection, plans: list[FilePlan], *, provider: str
             con.execute(f"RESET {setting}")
     return result
 
+
 def refuse_double_counting(con: duckdb.DuckDBPyConnection, load_id: int,
                             shapes: dict[str, str]) -> None:
     """Refuse a load whose files hold the same bill twice:
@@ -103,12 +105,15 @@ def refuse_double_counting(con: duckdb.DuckDBPyConnection, load_id: int,
                                  "periods, row count and cost): the same export given twice; "
                                  "load one of them")
 
+
 def _a(noun: str) -> str:
     return ("an " if noun[0].lower() in "aeiou" else "a ") + noun
+
 
 def _same_payer(a: dict, b: dict) -> bool:
     """A NULL billing account (an export may omit it) matches any account."""
     return a["payer"] is None or b["payer"] is None or a["payer"] == b["payer"]
+
 
 def replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, provider: str, files: int,
                     label: str) -> IngestResult:

@@ -86,7 +86,7 @@ def refuse_double_counting(con: duckdb.DuckDBPyConnection, load_id: int,
     """
     files = con.execute(
         f"""SELECT source_file,
-                   list(DISTINCT {{'payer': billing_account_id, 'period': billing_period_start}}),
+                   list(DISTINCT {{'account': billing_account_id, 'period': billing_period_start}}),
                    count(*), round(sum(billed_cost), 6)
             FROM {TABLE} WHERE load_id = ? GROUP BY source_file ORDER BY source_file""",
         [load_id]).fetchall()
@@ -94,14 +94,14 @@ def refuse_double_counting(con: duckdb.DuckDBPyConnection, load_id: int,
     for i, (name_a, pairs_a, n_a, cost_a) in enumerate(files):
         for name_b, pairs_b, n_b, cost_b in files[i + 1:]:
             shared = sorted(str(a["period"])[:7] for a in pairs_a for b in pairs_b
-                            if a["period"] == b["period"] and _same_payer(a, b))
+                            if a["period"] == b["period"] and _same_account(a, b))
             if shared and shapes[name_a] != shapes[name_b]:
                 raise InputError(name_b, f"{_a(shapes[name_b])} export of {shared[0]}, while "
-                                 f"{name_a} is {_a(shapes[name_a])} export of the same payer "
-                                 "and month: two exports of one bill would count it twice; "
-                                 "load the files of one export")
+                                 f"{name_a} is {_a(shapes[name_a])} export of the same billing "
+                                 "account and month: two exports of one bill would count it "
+                                 "twice; load the files of one export")
             if (pairs_a, n_a, cost_a) == (pairs_b, n_b, cost_b):
-                raise InputError(name_b, f"same billing rows as {name_a} (same payers, "
+                raise InputError(name_b, f"same billing rows as {name_a} (same billing accounts, "
                                  "periods, row count and cost): the same export given twice; "
                                  "load one of them")
 
@@ -110,9 +110,9 @@ def _a(noun: str) -> str:
     return ("an " if noun[0].lower() in "aeiou" else "a ") + noun
 
 
-def _same_payer(a: dict, b: dict) -> bool:
+def _same_account(a: dict, b: dict) -> bool:
     """A NULL billing account (an export may omit it) matches any account."""
-    return a["payer"] is None or b["payer"] is None or a["payer"] == b["payer"]
+    return a["account"] is None or b["account"] is None or a["account"] == b["account"]
 
 
 def replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, provider: str, files: int,
@@ -121,7 +121,7 @@ def replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, provider: str,
     just loaded: never another provider's or another account's."""
     rows, cost, pairs = con.execute(
         "SELECT count(*), coalesce(sum(billed_cost), 0), "
-        "list(DISTINCT {'payer': billing_account_id, 'period': billing_period_start}) "
+        "list(DISTINCT {'account': billing_account_id, 'period': billing_period_start}) "
         f"FROM {TABLE} WHERE load_id = ?", [load_id]).fetchone()
     pairs = pairs or []
     periods = tuple(sorted({str(p["period"])[:7] for p in pairs}))
@@ -131,16 +131,16 @@ def replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, provider: str,
         f"AND billing_period_start IN ({', '.join('?' for _ in pairs)}) LIMIT 1",
         [load_id, provider, *(p["period"] for p in pairs)]).fetchone()
     if earlier:  # a first load of a month has nothing to replace: skip two scans
-        con.execute("CREATE OR REPLACE TEMP TABLE _loaded_periods (payer VARCHAR, period DATE)")
+        con.execute("CREATE OR REPLACE TEMP TABLE _loaded_periods (account VARCHAR, period DATE)")
         con.executemany("INSERT INTO _loaded_periods VALUES (?, ?)",
-                        [(p["payer"], p["period"]) for p in pairs])
-        # A NULL billing account (CUR 2.0 exports may omit the payer) matches any account of
+                        [(p["account"], p["period"]) for p in pairs])
+        # A NULL billing account (a CUR 2.0 export may omit the payer) matches any account of
         # the provider's period: better to replace than to count the month twice.
         match = f"""load_id <> $id AND provider_name = $provider AND EXISTS (
                    SELECT 1 FROM _loaded_periods n
                    WHERE n.period = {TABLE}.billing_period_start
-                     AND (n.payer IS NULL OR {TABLE}.billing_account_id IS NULL
-                          OR n.payer = {TABLE}.billing_account_id))"""
+                     AND (n.account IS NULL OR {TABLE}.billing_account_id IS NULL
+                          OR n.account = {TABLE}.billing_account_id))"""
         replaced_from = con.execute(
             f"SELECT string_agg(DISTINCT source_file, ', ') FROM {TABLE} WHERE {match}",
             {"id": load_id, "provider": provider}).fetchone()[0] or ""

@@ -23,12 +23,12 @@ from ccf_py.resources import data_dir
 
 # table stem -> (ordered {column: DuckDB type}, key columns)
 SCHEMAS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
-    "aws_instance_types": ({
-        "instance_type": "VARCHAR", "family": "VARCHAR", "size": "VARCHAR",
+    "instance_types": ({
+        "provider": "VARCHAR", "instance_type": "VARCHAR", "family": "VARCHAR", "size": "VARCHAR",
         "vcpus": "DOUBLE", "memory_gb": "DOUBLE", "embodied_kg": "DOUBLE",
         "cpu_architectures": "VARCHAR", "gpu_count": "DOUBLE", "gpu_model": "VARCHAR",
         "burstable_baseline_pct": "DOUBLE", "family_largest_vcpus": "DOUBLE",
-        "family_largest_memory_gb": "DOUBLE", "source": "VARCHAR"}, ("instance_type",)),
+        "family_largest_memory_gb": "DOUBLE", "source": "VARCHAR"}, ("provider", "instance_type")),
     "aws_redshift_node_types": ({
         "node_type": "VARCHAR", "family": "VARCHAR", "size": "VARCHAR", "vcpus": "DOUBLE",
         "memory_gb": "DOUBLE", "source": "VARCHAR"}, ("node_type",)),
@@ -53,11 +53,15 @@ SCHEMAS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
         "priority": "INTEGER", "replication_factor_ccf": "DOUBLE",
         "replication_factor_default": "DOUBLE", "source": "VARCHAR"},
         ("provider", "service", "usage_type_contains")),
+    "region_groups": ({
+        "provider": "VARCHAR", "region": "VARCHAR", "member_region": "VARCHAR",
+        "source": "VARCHAR"}, ("provider", "region", "member_region")),
     "units": ({
         "provider": "VARCHAR", "pricing_unit": "VARCHAR", "consumed_unit": "VARCHAR",
         "source": "VARCHAR"}, ("provider", "pricing_unit")),
-    "aws_usage_lists": ({
-        "list": "VARCHAR", "value": "VARCHAR", "source": "VARCHAR"}, ("list", "value")),
+    "usage_lists": ({
+        "provider": "VARCHAR", "list": "VARCHAR", "value": "VARCHAR", "source": "VARCHAR"},
+        ("provider", "list", "value")),
 }
 
 
@@ -149,46 +153,67 @@ class InstanceType:
 
 
 @dataclass(frozen=True)
-class Coefficients:
-    """Python view of the tables the usage-key classifier needs."""
+class ProviderCoefficients:
+    """One provider's rows of the tables, as the provider's usage-key classifier reads them."""
 
-    instances: dict[str, InstanceType]
-    redshift: dict[str, InstanceType]                    # Redshift node types (ra3.xlplus...)
+    provider: str
+    instances: dict[str, InstanceType]                   # instance / machine / VM types
+    redshift: dict[str, InstanceType]                    # AWS Redshift node types (ra3.xlplus...)
     cpu: dict[str, tuple[float, float, float | None]]   # arch -> (min W, max W, GB/chip)
-    gpu: dict[str, tuple[float, float]]                  # model -> (min W, max W)
-    constants: dict[str, float]                          # aws constants by key
-    lists: dict[str, tuple[str, ...]]                    # aws usage-type lists
+    gpu: dict[str, tuple[float, float]]                  # model -> (min W, max W), all providers
+    constants: dict[str, float]                          # constants by key
+    lists: dict[str, tuple[str, ...]]                    # usage-type / service / unit lists
     replication: tuple[tuple[str, str, int, float, float], ...]
+
+
+@dataclass(frozen=True)
+class Coefficients:
+    """Python view of the tables the usage-key classifiers need, one view per provider."""
+
+    providers: dict[str, ProviderCoefficients]
+
+    def for_provider(self, provider: str) -> ProviderCoefficients:
+        return self.providers.get(provider) or ProviderCoefficients(
+            provider, {}, {}, {}, next(iter(self.providers.values())).gpu, {}, {}, ())
+
+
+def _instance(r: dict[str, str]) -> InstanceType:
+    return InstanceType(
+        r["instance_type"], r["family"], _f(r["vcpus"]), _f(r["memory_gb"]),
+        _f(r["embodied_kg"]), tuple(a for a in r["cpu_architectures"].split("|") if a),
+        _f(r["gpu_count"]), r["gpu_model"] or None, _f(r["burstable_baseline_pct"]),
+        _f(r["family_largest_vcpus"]), _f(r["family_largest_memory_gb"]))
 
 
 @cache
 def load() -> Coefficients:
-    instances = {}
-    for r in validate("aws_instance_types"):
-        instances[r["instance_type"]] = InstanceType(
-            r["instance_type"], r["family"], _f(r["vcpus"]), _f(r["memory_gb"]),
-            _f(r["embodied_kg"]),
-            tuple(a for a in r["cpu_architectures"].split("|") if a),
-            _f(r["gpu_count"]), r["gpu_model"] or None, _f(r["burstable_baseline_pct"]),
-            _f(r["family_largest_vcpus"]), _f(r["family_largest_memory_gb"]))
-    redshift = _redshift_nodes(instances)
-    cpu = {r["architecture"]: (float(r["min_w_per_vcpu"]), float(r["max_w_per_vcpu"]),
-                               _f(r["memory_gb_per_chip"]))
-           for r in validate("cpu_power") if r["provider"] == "aws"}
     gpu = {r["gpu_model"]: (float(r["min_w"]), float(r["max_w"])) for r in validate("gpu_power")}
-    constants = {r["key"]: float(r["value"]) for r in validate("constants")
-                 if r["provider"] == "aws"}
-    lists: dict[str, list[str]] = {}
-    for r in validate("aws_usage_lists"):
-        lists.setdefault(r["list"], []).append(r["value"])
-    replication = tuple(
-        (r["service"], r["usage_type_contains"], int(r["priority"]),
-         float(r["replication_factor_ccf"]), float(r["replication_factor_default"]))
-        for r in sorted(validate("replication_factors"),
-                        key=lambda r: (r["service"], int(r["priority"])))
-        if r["provider"] == "aws")
-    return Coefficients(instances, redshift, cpu, gpu, constants,
-                        {k: tuple(v) for k, v in lists.items()}, replication)
+    tables = {stem: validate(stem) for stem in ("instance_types", "cpu_power", "constants",
+                                                 "usage_lists", "replication_factors")}
+    providers = sorted({r["provider"] for rows in tables.values() for r in rows})
+    out = {}
+    for p in providers:
+        instances = {r["instance_type"]: _instance(r) for r in tables["instance_types"]
+                     if r["provider"] == p}
+        cpu = {r["architecture"]: (float(r["min_w_per_vcpu"]), float(r["max_w_per_vcpu"]),
+                                   _f(r["memory_gb_per_chip"]))
+               for r in tables["cpu_power"] if r["provider"] == p}
+        constants = {r["key"]: float(r["value"]) for r in tables["constants"]
+                     if r["provider"] == p}
+        lists: dict[str, list[str]] = {}
+        for r in tables["usage_lists"]:
+            if r["provider"] == p:
+                lists.setdefault(r["list"], []).append(r["value"])
+        replication = tuple(
+            (r["service"], r["usage_type_contains"], int(r["priority"]),
+             float(r["replication_factor_ccf"]), float(r["replication_factor_default"]))
+            for r in sorted(tables["replication_factors"],
+                            key=lambda r: (r["service"], int(r["priority"])))
+            if r["provider"] == p)
+        out[p] = ProviderCoefficients(
+            p, instances, _redshift_nodes(instances) if p == "aws" else {}, cpu, gpu,
+            constants, {k: tuple(v) for k, v in lists.items()}, replication)
+    return Coefficients(out)
 
 
 def _redshift_nodes(instances: dict[str, InstanceType]) -> dict[str, InstanceType]:

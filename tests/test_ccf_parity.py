@@ -150,7 +150,7 @@ def _embodied_factor(rid: str) -> float:
     instance's vCPUs (Q2), and its burstable host is the t-family's largest size, where
     default's host has at least 96 vCPUs (Q11)."""
     itype = Classifier.ccf_vcpu_type(Classifier.ccf_instance_type(_ccf_rows()[rid]["usage_type"]))
-    inst = coefficients.load().instances[itype]
+    inst = coefficients.load().for_provider("aws").instances[itype]
     factor = inst.vcpus
     if inst.burstable_baseline_pct:
         factor *= inst.family_largest_vcpus / max(inst.family_largest_vcpus, 96)

@@ -55,6 +55,15 @@ def by_key(stem: str) -> dict[tuple[str, ...], dict[str, str]]:
     return {tuple(r[c] for c in key): r for r in rows(stem)}
 
 
+def aws_rows(stem: str) -> list[dict[str, str]]:
+    return [r for r in rows(stem) if r["provider"] == "aws"]
+
+
+def aws_by_type() -> dict[str, dict[str, str]]:
+    """AWS instance types by name."""
+    return {r["instance_type"]: r for r in aws_rows("instance_types")}
+
+
 @pytest.fixture
 def tmp_coefficients(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the coefficient folder that ccf_py.coefficients reads instead of the real one."""
@@ -233,8 +242,8 @@ def test_empty_source_is_rejected(tmp_coefficients: Path, blank: str) -> None:
 
 
 @pytest.mark.parametrize(("stem", "column"), [
-    ("aws_instance_types", "vcpus"),
-    ("aws_instance_types", "embodied_kg"),
+    ("instance_types", "vcpus"),
+    ("instance_types", "embodied_kg"),
     ("grid_intensity", "gco2e_per_kwh"),
     ("grid_intensity", "year"),
     ("replication_factors", "priority"),
@@ -283,7 +292,8 @@ def test_load_tables_reads_the_patched_folder(tmp_coefficients: Path) -> None:
     rewrite_line(path, 2, lambda s: s.replace(",1.135,", ",1.2,", 1))
     connection = duckdb.connect(":memory:")
     coefficients.load_tables(connection)
-    assert connection.execute("SELECT pue FROM coef_pue").fetchall() == [(1.2,)]
+    assert connection.execute("SELECT pue FROM coef_pue WHERE provider = 'aws'").fetchall() == [
+        (1.2,)]
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN", "Infinity"])
@@ -423,7 +433,7 @@ def _real_fingerprint() -> str:
 # ---------------------------------------------------------------------------------------------
 
 def test_m5_large() -> None:
-    m5 = by_key("aws_instance_types")[("m5.large",)]
+    m5 = by_key("instance_types")[("aws", "m5.large",)]
     assert float(m5["vcpus"]) == 2
     assert float(m5["memory_gb"]) == 8
     assert float(m5["embodied_kg"]) == pytest.approx(1610.3792, abs=1e-9)
@@ -435,24 +445,24 @@ def test_m5_large() -> None:
 
 
 def test_t3_medium_burstable_baseline() -> None:
-    t3 = by_key("aws_instance_types")[("t3.medium",)]
+    t3 = by_key("instance_types")[("aws", "t3.medium",)]
     assert float(t3["burstable_baseline_pct"]) == 20
     assert float(t3["vcpus"]) == 2
     assert float(t3["family_largest_vcpus"]) == 8
 
 
 def test_burstable_types_are_exactly_the_t_families() -> None:
-    burst = {r["instance_type"] for r in rows("aws_instance_types")
+    burst = {r["instance_type"] for r in aws_rows("instance_types")
              if r["burstable_baseline_pct"]}
     assert len(burst) == 28
     assert {t.split(".")[0] for t in burst} == {"t2", "t3", "t3a", "t4g"}
-    for r in rows("aws_instance_types"):
+    for r in aws_rows("instance_types"):
         if r["burstable_baseline_pct"]:
             assert 0 < float(r["burstable_baseline_pct"]) <= 100
 
 
 def test_p4d_24xlarge_gpus() -> None:
-    p4d = by_key("aws_instance_types")[("p4d.24xlarge",)]
+    p4d = by_key("instance_types")[("aws", "p4d.24xlarge",)]
     assert float(p4d["gpu_count"]) == 8
     assert p4d["gpu_model"] == "Nvidia Tesla A100"
     a100 = by_key("gpu_power")[("Nvidia Tesla A100",)]
@@ -529,8 +539,11 @@ def test_grid_intensity(region: str, g_per_kwh: float) -> None:
 
 def test_grid_sources_name_their_origin_and_data_year() -> None:
     """`year` is the year the factor describes: 2020 for eGRID2020, 2021 for the rest."""
-    for (_, region), r in by_key("grid_intensity").items():
-        if region.startswith("us-"):
+    for (provider, region), r in by_key("grid_intensity").items():
+        if provider == "gcp":  # Google's own figures for its regions
+            assert "Google Cloud region" in r["source"] or region == "*", region
+            assert r["year"] == "2021", region
+        elif provider == "aws" and region.startswith("us-"):
             assert "eGRID2020" in r["source"], region
             assert r["year"] == "2020", region
         else:
@@ -543,8 +556,9 @@ def test_grid_unknown_is_the_mean_of_25_regions() -> None:
     """CCF's AWS 'Unknown' factor averages every region except the two it added later."""
     source = by_key("grid_intensity")[("aws", "*")]["source"]
     assert "mean of 25 of its region factors" in source
-    values = [float(r["gco2e_per_kwh"]) for (_, region), r in by_key("grid_intensity").items()
-              if region not in ("*", "ap-southeast-3", "me-central-1")]
+    values = [float(r["gco2e_per_kwh"])
+              for (provider, region), r in by_key("grid_intensity").items()
+              if provider == "aws" and region not in ("*", "ap-southeast-3", "me-central-1")]
     assert len(values) == 25
     unknown = float(by_key("grid_intensity")[("aws", "*")]["gco2e_per_kwh"])
     assert statistics.fmean(values) == pytest.approx(unknown, rel=1e-9)
@@ -553,7 +567,14 @@ def test_grid_unknown_is_the_mean_of_25_regions() -> None:
 def test_pue() -> None:
     pue = by_key("pue")
     assert float(pue[("aws", "*")]["pue"]) == 1.135
-    assert set(pue) == {("aws", "*")}
+    # GCP: 1.1 by default and Google's trailing twelve-month PUE for eight regions (CCF)
+    gcp = {region: float(r["pue"]) for (provider, region), r in pue.items()
+           if provider == "gcp"}
+    assert gcp == {"*": 1.1, "us-east4": 1.08, "us-central1": 1.11, "us-central2": 1.11,
+                   "europe-west1": 1.09, "europe-west4": 1.07, "europe-north1": 1.09,
+                   "asia-east1": 1.12, "asia-southeast1": 1.13}
+    assert float(pue[("azure", "*")]["pue"]) == 1.185
+    assert {p for p, _ in pue} == {"aws", "gcp", "azure"}
 
 
 @pytest.mark.parametrize(("key", "value", "unit"), [
@@ -592,8 +613,8 @@ def test_constants_are_exactly_those_the_readme_lists() -> None:
             read.add(key)
             return super().__getitem__(key)
 
-    coef = dataclasses.replace(coefficients.load(),
-                               constants=Recording(coefficients.load().constants))
+    coef = dataclasses.replace(coefficients.load().for_provider("aws"),
+                               constants=Recording(coefficients.load().for_provider("aws").constants))
     for method in ("ccf", "default"):
         clf = Classifier(coef, method)
         for ut in ("EBS:VolumeUsage.gp2", "EBS:VolumeUsage.st1", "TimedStorage-ByteHrs"):
@@ -612,7 +633,7 @@ def test_fallback_rows_exist_for_every_provider() -> None:
 
 def test_m5_large_extra_memory_by_hand() -> None:
     """CCF worked example (parity row a01): 384/1 - 81.32 = 302.68 GB; x 8/384 = 6.3058 GB-h."""
-    m5 = by_key("aws_instance_types")[("m5.large",)]
+    m5 = by_key("instance_types")[("aws", "m5.large",)]
     gb_per_chip = float(by_key("cpu_power")[("aws", m5["cpu_architectures"])]
                         ["memory_gb_per_chip"])
     per_chip = float(by_key("constants")[("aws", "vcpus_per_physical_chip")]["value"])
@@ -634,23 +655,23 @@ def test_classifier_uses_gb_per_chip_for_extra_memory() -> None:
 # ---------------------------------------------------------------------------------------------
 
 def test_every_gpu_model_has_power() -> None:
-    models = {r["gpu_model"] for r in rows("aws_instance_types") if r["gpu_model"]}
+    models = {r["gpu_model"] for r in aws_rows("instance_types") if r["gpu_model"]}
     assert models <= {k[0] for k in by_key("gpu_power")}
-    for r in rows("aws_instance_types"):
+    for r in aws_rows("instance_types"):
         assert bool(r["gpu_model"]) == bool(r["gpu_count"]), r["instance_type"]
 
 
 def test_architectures_without_power_are_the_documented_ones() -> None:
     """README: these use the cpu_power '*' row. A new name here needs a row or a README line."""
-    known = {k[1] for k in by_key("cpu_power")}
-    named = {a for r in rows("aws_instance_types") for a in r["cpu_architectures"].split("|")
+    known = {k[1] for k in by_key("cpu_power") if k[0] == "aws"}
+    named = {a for r in aws_rows("instance_types") for a in r["cpu_architectures"].split("|")
              if a}
     assert named - known == {"Ice Lake", "AMD EPYC 3rd Gen", "AWS Graviton", "Unknown"}
 
 
 def test_family_columns_are_consistent() -> None:
     families: dict[str, list[dict[str, str]]] = {}
-    for r in rows("aws_instance_types"):
+    for r in aws_rows("instance_types"):
         assert r["instance_type"].startswith(r["family"] + ".")
         families.setdefault(r["family"], []).append(r)
     mixed_embodied = set()
@@ -668,7 +689,7 @@ def test_family_columns_are_consistent() -> None:
 
 
 def test_every_instance_type_has_size_and_embodied() -> None:
-    for r in rows("aws_instance_types"):
+    for r in aws_rows("instance_types"):
         assert float(r["vcpus"]) > 0 and float(r["memory_gb"]) > 0, r["instance_type"]
         assert float(r["embodied_kg"]) > 0, r["instance_type"]
 
@@ -681,13 +702,13 @@ def test_cells_have_no_surrounding_whitespace() -> None:
 
 
 def test_d3_xlarge_is_found_by_its_real_name() -> None:
-    d3 = by_key("aws_instance_types")[("d3.xlarge",)]
+    d3 = by_key("instance_types")[("aws", "d3.xlarge",)]
     assert (d3["family"], d3["size"]) == ("d3", "xlarge")
     assert (float(d3["vcpus"]), float(d3["memory_gb"])) == (4, 32)
     assert float(d3["embodied_kg"]) == pytest.approx(2632.856)
     # CCF's INSTANCE_TYPE_COMPUTE_PROCESSOR_MAPPING lists d3.xlarge (no tab) as Unknown
     assert d3["cpu_architectures"] == "Unknown"
-    assert coefficients.load().instances["d3.xlarge"].vcpus == 4
+    assert coefficients.load().for_provider("aws").instances["d3.xlarge"].vcpus == 4
 
 
 class _RecordingLists(dict):
@@ -710,7 +731,7 @@ def _lists_read_by_the_classifier() -> set[str]:
     """Classify a spread of usage keys (every list member and CCF probe usage type, under
     every known pricing unit and one unknown, several services, both methodologies) and
     return the lists the classifier looked up."""
-    coef = coefficients.load()
+    coef = coefficients.load().for_provider("aws")
     recording = _RecordingLists(coef.lists)
     spy = dataclasses.replace(coef, lists=recording)
     usage_types = sorted({v for values in coef.lists.values() for v in values}
@@ -730,17 +751,19 @@ def _lists_read_by_the_classifier() -> set[str]:
 def test_usage_lists_are_exactly_the_lists_the_classifier_reads() -> None:
     """No list in aws_usage_lists.csv is dead data: each one is looked up while classifying.
     The classifier is the table's only reader: no SQL model or module names its DuckDB table."""
-    in_csv = {r["list"] for r in rows("aws_usage_lists")}
+    in_csv = {r["list"] for r in rows("usage_lists") if r["provider"] == "aws"}
     assert in_csv == _lists_read_by_the_classifier()
     code = [*data_dir("queries").rglob("*.sql"), *Path(coefficients.__file__).parent.rglob("*.py")]
     assert len(code) > 10
     for path in code:
-        assert "coef_aws_usage_lists" not in path.read_text(encoding="utf-8"), path
+        assert "coef_usage_lists" not in path.read_text(encoding="utf-8"), path
 
 
 def test_usage_lists_equal_ccf() -> None:
     lists: dict[str, set[str]] = {}
-    for r in rows("aws_usage_lists"):
+    for r in rows("usage_lists"):
+        if r["provider"] != "aws":
+            continue
         lists.setdefault(r["list"], set()).add(r["value"])
     # CCF KNOWN_USAGE_UNITS (CostAndUsageTypes.ts)
     assert lists["known_usage_units"] == {
@@ -871,7 +894,10 @@ def test_default_replication_differs_from_ccf_only_for_s3_standard() -> None:
               for r in rows("replication_factors")
               if r["replication_factor_ccf"] != r["replication_factor_default"]}
     assert differ == {("AmazonS3", "TimedStorage", 6.0, 3.0),
-                      ("AmazonS3", "EarlyDelete", 6.0, 3.0)}
+                      ("AmazonS3", "EarlyDelete", 6.0, 3.0),
+                      # GCP quirk Q22: CCF replicates GKE cluster compute
+                      ("Kubernetes Engine", "Clusters&Regional", 3.0, 1.0),
+                      ("Kubernetes Engine", "Clusters&Autopilot", 3.0, 1.0)}
 
 
 def test_replication_priorities_put_specific_rows_first() -> None:
@@ -908,15 +934,15 @@ def test_ccf_raw_table_keys_d3_xlarge_with_a_tab() -> None:
     padded = [r for r in read_csv(REFERENCE) if any(v != v.strip() for v in r.values())]
     assert [(r["instance_type"], r["size"], r["cpu_processors"]) for r in padded] == [
         ("d3.xlarge\t", "xlarge\t", "")]
-    ours = by_key("aws_instance_types")
-    assert ("d3.xlarge",) in ours
-    assert ("d3.xlarge\t",) not in ours
+    ours = aws_by_type()
+    assert "d3.xlarge" in ours
+    assert "d3.xlarge\t" not in ours
 
 
 def test_same_instance_types_as_ccf() -> None:
     ref = _reference()
     ec2 = [r["instance_type"] for r in ref if r["table"] != "REDSHIFT_INSTANCE_TYPES"]
-    ours = [r["instance_type"] for r in rows("aws_instance_types")]
+    ours = [r["instance_type"] for r in aws_rows("instance_types")]
     assert ours == ec2  # same set, same (CCF) order
     assert sum(r["table"] == "EC2_INSTANCE_TYPES" for r in ref) == 506
     # REDSHIFT_INSTANCE_TYPES is not carried; only the node types EC2_INSTANCE_TYPES also
@@ -927,12 +953,12 @@ def test_same_instance_types_as_ccf() -> None:
 
 def test_ec2_instance_types_equal_ccf() -> None:
     """Every EC2_INSTANCE_TYPES row: vCPU, GB and embodied (t -> kg) equal ours."""
-    ours = by_key("aws_instance_types")
+    ours = aws_by_type()
     checked = 0
     for ref in _reference():
         if ref["table"] != "EC2_INSTANCE_TYPES":
             continue
-        row = ours[(ref["instance_type"],)]
+        row = ours[ref["instance_type"]]
         assert float(row["vcpus"]) == float(ref["vcpus"]), ref["instance_type"]
         assert float(row["memory_gb"]) == float(ref["memory_gb"]), ref["instance_type"]
         assert float(row["embodied_kg"]) == pytest.approx(
@@ -944,11 +970,11 @@ def test_ec2_instance_types_equal_ccf() -> None:
 
 
 def test_processor_gpu_and_burstable_columns_equal_ccf() -> None:
-    ours = by_key("aws_instance_types")
+    ours = aws_by_type()
     for ref in _reference():
         if ref["table"] == "REDSHIFT_INSTANCE_TYPES":
             continue
-        row = ours[(ref["instance_type"],)]
+        row = ours[ref["instance_type"]]
         # the excerpt's empty processor for d3.xlarge comes from its tab-padded key; CCF's
         # processor map has d3.xlarge: Unknown (test_d3_xlarge_is_found_by_its_real_name)
         expected = "Unknown" if ref["instance_type"] == "d3.xlarge" else ref["cpu_processors"]
@@ -964,11 +990,11 @@ def test_family_largest_is_ccfs_last_entry() -> None:
     for ref in _reference():
         if ref["table"] != "REDSHIFT_INSTANCE_TYPES":
             families.setdefault(ref["family"], []).append(ref)
-    ours = by_key("aws_instance_types")
+    ours = aws_by_type()
     for members in families.values():
         last_vcpus, last_mem = _raw(members[-1])[:2]
         for ref in members:
-            row = ours[(ref["instance_type"],)]
+            row = ours[ref["instance_type"]]
             assert float(row["family_largest_vcpus"]) == last_vcpus, ref["instance_type"]
             assert float(row["family_largest_memory_gb"]) == last_mem, ref["instance_type"]
 
@@ -976,16 +1002,16 @@ def test_family_largest_is_ccfs_last_entry() -> None:
 def test_u_family_keeps_the_tuple_not_ccfs_misread() -> None:
     """CCF reads INSTANCE_FAMILY_TO_INSTANCE_TYPE_MAPPING[family][size][1] (memory GB) as
     embodied tonnes; the table keeps the tuple: [vCPU, GB, embodied t]."""
-    ours = by_key("aws_instance_types")
+    ours = aws_by_type()
     u_rows = [r for r in _reference() if r["table"] == "INSTANCE_FAMILY_TO_INSTANCE_TYPE_MAPPING"]
     assert len(u_rows) == 10
     assert all(r["family"].startswith("u-") for r in u_rows)
     for ref in u_rows:
         vcpus, mem, emb_t = _raw(ref)
-        row = ours[(ref["instance_type"],)]
+        row = ours[ref["instance_type"]]
         assert float(row["vcpus"]) == vcpus
         assert float(row["memory_gb"]) == mem
         assert float(row["embodied_kg"]) == pytest.approx(emb_t * 1000, rel=1e-12)
         assert float(row["embodied_kg"]) != mem * 1000
-    assert float(ours[("u-3tb1.56xlarge",)]["embodied_kg"]) == pytest.approx(1100)
-    assert float(ours[("u-6tb1.metal",)]["embodied_kg"]) == pytest.approx(35762.264)
+    assert float(ours["u-3tb1.56xlarge"]["embodied_kg"]) == pytest.approx(1100)
+    assert float(ours["u-6tb1.metal"]["embodied_kg"]) == pytest.approx(35762.264)

@@ -11,8 +11,8 @@ from ccf_py.cli import main
 from tests.helpers import LEGACY_HEADER, write_cur
 
 HEADER = [*LEGACY_HEADER, "pricing/publicOnDemandCost"]
-FLOOR_COST = coefficients.load().constants["ratio_min_base_cost"]     # 1.0
-FLOOR_SHARE = coefficients.load().constants["ratio_min_base_share"]   # 0.1
+FLOOR_COST = coefficients.load().for_provider("aws").constants["ratio_min_base_cost"]     # 1.0
+FLOOR_SHARE = coefficients.load().for_provider("aws").constants["ratio_min_base_share"]   # 0.1
 
 
 def _row(month: str, rid: str, service: str, usage_type: str, unit: str, amount: float,

@@ -12,6 +12,8 @@ script converts to the units ccf_py uses everywhere (kg CO2e, g CO2e per kWh) an
 from __future__ import annotations
 
 import csv
+import json
+import re
 import sys
 from collections import OrderedDict
 from pathlib import Path
@@ -71,10 +73,55 @@ def instance_types(app: Path) -> None:
                 "family_largest_memory_gb": num(last_raw[1]),
                 "source": f"{SRC_APP} AWSInstanceTypes.ts (Teads embodied; t->kg)",
             })
-    write("aws_instance_types.csv",
-          ["instance_type", "family", "size", "vcpus", "memory_gb", "embodied_kg",
+    for r in out:
+        r["provider"] = "aws"
+    out += gcp_machine_types(app)
+    write("instance_types.csv",
+          ["provider", "instance_type", "family", "size", "vcpus", "memory_gb", "embodied_kg",
            "cpu_architectures", "gpu_count", "gpu_model", "burstable_baseline_pct",
            "family_largest_vcpus", "family_largest_memory_gb", "source"], out)
+
+
+def gcp_machine_types(app: Path) -> list[dict]:
+    """CCF's GCP machine tables ([vCPUs, embodied t] per machine type, in table order: the
+    family's largest is its last row). Processors by the family's prefix before the first
+    ``-`` (``n2d-standard-4`` -> n2d -> AMD EPYC 2nd Gen; CCF's own lookup is quirk Q18, kept in
+    the classifier). Shared-core types (e2-micro/small/medium, f1-micro, g1-small) have their
+    own tables: CCF's largest for them is e2-standard-32 and n1-standard-96."""
+    rows = read(app / "gcp_machine_types.csv")
+    procs = {r["machine_type"]: r["value"] for r in rows
+             if r["table"] == "INSTANCE_TYPE_COMPUTE_PROCESSOR_MAPPING"}
+    src = f"{SRC_APP} gcp/src/lib/MachineTypes.ts (embodied from cloud-carbon-coefficients; t->kg)"
+    tables = {"MACHINE_FAMILY_TO_MACHINE_TYPE_MAPPING": None,
+              "MACHINE_FAMILY_SHARED_CORE_TO_MACHINE_TYPE_MAPPING": None,
+              "N1_SHARED_CORE_MACHINE_FAMILY_TO_MACHINE_TYPE_MAPPING": "n1-shared"}
+    families: OrderedDict[str, list[dict]] = OrderedDict()
+    for r in rows:
+        if r["table"] in tables:
+            families.setdefault(tables[r["table"]] or r["family"], []).append(r)
+    out, seen = [], set()
+    for fam, members in families.items():
+        largest = json.loads(members[-1]["value"])[0]
+        for r in members:
+            mtype = r["machine_type"]
+            if mtype in seen:  # e2-standard-32 / n1-standard-96 close the shared-core tables
+                continue
+            seen.add(mtype)
+            vcpus, emb = json.loads(r["value"])
+            prefix = mtype.split("-")[0]
+            archs = json.loads(procs.get(prefix, "[]"))
+            gpus = re.search(r"-(\d+)g$", mtype) if prefix == "a2" else None
+            out.append({
+                "provider": "gcp", "instance_type": mtype,
+                "family": prefix if fam == "n1-shared" else fam,
+                "size": mtype.split("-", 2)[-1] if mtype.count("-") == 2 else mtype.split("-")[-1],
+                "vcpus": num(str(vcpus)), "memory_gb": "",
+                "embodied_kg": repr(round(float(emb) * 1000, 9)),
+                "cpu_architectures": "|".join(archs), "gpu_count": gpus.group(1) if gpus else "",
+                "gpu_model": "Nvidia Tesla A100" if gpus else "",
+                "burstable_baseline_pct": "", "family_largest_vcpus": num(str(largest)),
+                "family_largest_memory_gb": "", "source": src})
+    return out
 
 
 def redshift_node_types(app: Path) -> None:
@@ -91,24 +138,26 @@ def redshift_node_types(app: Path) -> None:
 def processors(app: Path) -> None:
     cpu, gpu = [], []
     for r in read(app / "processor_coefficients.csv"):
-        if r["cloud"] != "aws":
-            continue
-        src = f"{SRC_APP} AWSFootprintEstimationConstants.ts (SPECpower / Teads)"
+        cloud = r["cloud"]
+        src = f"{SRC_APP} {CONSTANTS_FILE[cloud]} (SPECpower / Teads)"
         if r["processor"].startswith(("Nvidia", "AMD Radeon", "Xilinx")):
+            if cloud != "aws":  # one GPU table: the other clouds' rows carry the same watts
+                continue
             gpu.append({"gpu_model": r["processor"], "min_w": num(r["min_watts"]),
                         "max_w": num(r["max_watts"]), "source": src})
         else:
-            cpu.append({"provider": "aws", "architecture": r["processor"],
+            cpu.append({"provider": cloud, "architecture": r["processor"],
                         "min_w_per_vcpu": num(r["min_watts"]),
                         "max_w_per_vcpu": num(r["max_watts"]),
                         "memory_gb_per_chip": num(r["memory_gb_per_chip"]), "source": src})
-    consts = {r["key"]: r["value"] for r in read(app / "cloud_constants.csv")
-              if r["cloud"] == "aws"}
-    cpu.append({"provider": "aws", "architecture": "*",
-                "min_w_per_vcpu": num(consts["MIN_WATTS_AVG"]),
-                "max_w_per_vcpu": num(consts["MAX_WATTS_AVG"]),
-                "memory_gb_per_chip": num(consts["MEMORY_AVG"]),
-                "source": f"{SRC_APP} AWS MIN/MAX_WATTS_AVG, MEMORY_AVG (fallback)"})
+    consts = {(r["cloud"], r["key"]): r["value"] for r in read(app / "cloud_constants.csv")}
+    for cloud, stat in (("aws", "AVG"), ("gcp", "MEDIAN"), ("azure", "AVG")):
+        cpu.append({"provider": cloud, "architecture": "*",
+                    "min_w_per_vcpu": num(consts[cloud, f"MIN_WATTS_{stat}"]),
+                    "max_w_per_vcpu": num(consts[cloud, f"MAX_WATTS_{stat}"]),
+                    "memory_gb_per_chip": num(consts.get((cloud, "MEMORY_AVG"), "")),
+                    "source": f"{SRC_APP} {cloud.upper()} MIN/MAX_WATTS_{stat}"
+                              f"{', MEMORY_AVG' if cloud != 'gcp' else ''} (fallback)"})
     write("cpu_power.csv", ["provider", "architecture", "min_w_per_vcpu", "max_w_per_vcpu",
                             "memory_gb_per_chip", "source"], cpu)
     write("gpu_power.csv", ["gpu_model", "min_w", "max_w", "source"], gpu)
@@ -117,16 +166,24 @@ def processors(app: Path) -> None:
 def grid(app: Path) -> None:
     out = []
     for r in read(app / "grid_emission_factors.csv"):
-        if r["cloud"] != "aws" or r["variant"] != "default":
-            continue
+        cloud = r["cloud"]
+        if not r["variant"].startswith("default"):
+            continue  # GCP's carbon-free-energy variant is a market-based adjustment
         region = "*" if r["region"] == "Unknown" else r["region"]
         g = round(float(r["co2e_metric_ton_per_kwh"]) * 1e6, 9)
-        us = r["region"].startswith("us-")
-        src = ("EPA eGRID2020 NERC region via CCF core" if us else
-               "carbonfootprint.com 2022_03 / EEA via CCF" if region != "*" else
-               "CCF AWS_EMISSIONS_FACTORS Unknown (mean of 25 of its region factors)")
-        out.append({"provider": "aws", "region": region, "gco2e_per_kwh": repr(g),
-                    "year": "2020" if us else "2021", "source": f"{src} ({SRC_APP})"})
+        if cloud == "gcp":
+            src = ("Google Cloud region grid intensity via CCF GcpFootprintEstimationConstants.ts"
+                   if region != "*" else "CCF GCP_EMISSIONS_FACTORS Unknown (mean)")
+            year = "2021"
+        else:
+            us = cloud == "aws" and r["region"].startswith("us-")
+            src = ("EPA eGRID2020 NERC region via CCF core" if us else
+                   "carbonfootprint.com 2022_03 / EEA / eGRID via CCF" if region != "*" else
+                   f"CCF {cloud.upper()}_EMISSIONS_FACTORS Unknown (mean of "
+                   f"{'25 of its' if cloud == 'aws' else 'its'} region factors)")
+            year = "2020" if us else "2021"
+        out.append({"provider": cloud, "region": region, "gco2e_per_kwh": repr(g),
+                    "year": year, "source": f"{src} ({SRC_APP})"})
     write("grid_intensity.csv", ["provider", "region", "gco2e_per_kwh", "year", "source"], out)
 
 
@@ -139,9 +196,56 @@ def lists(app: Path) -> None:
                                                 "LINE_ITEM_TYPES"):
             continue
         value = r["value"].split("=", 1)[1] if r["list"] == "KNOWN_USAGE_UNITS" else r["value"]
-        out.append({"list": r["list"].lower(), "value": value,
+        out.append({"provider": "aws", "list": r["list"].lower(), "value": value,
                     "source": f"{SRC_APP} aws/src/lib/CostAndUsageTypes.ts"})
-    write("aws_usage_lists.csv", ["list", "value", "source"], out)
+    # CCF's GCP lists are not in the extracted reference tables: transcribed from CCF's source
+    src = "CCF packages/gcp/src/lib/BillingExportTypes.ts (b7a049c7; MachineTypes.ts for GPUs)"
+    for name, values in GCP_LISTS.items():
+        out += [{"provider": "gcp", "list": name, "value": v, "source": src} for v in values]
+    write("usage_lists.csv", ["provider", "list", "value", "source"], out)
+
+
+CONSTANTS_FILE = {"aws": "AWSFootprintEstimationConstants.ts",
+                  "gcp": "GcpFootprintEstimationConstants.ts",
+                  "azure": "AzureFootprintEstimationConstants.ts"}
+
+GCP_LISTS: dict[str, tuple[str, ...]] = {
+    "memory_usage_types": ("RAM", "Ram", "Memory"),
+    "unknown_usage_units": ("requests",),
+    "unknown_usage_types": (
+        "Dedicated Memcache", "BigQuery BI Engine", "AutoML Tables Deployment",
+        "Local Disk Time Dataprep", "Shuffle Time", "Snapshots message backlog",
+        "Subscriptions message backlog", "Subscriptions retained acknowledged messages",
+        "Cloud SQL: Backups", "Publisher Throughput Capacity", "Subscriber Throughput Capacity",
+        "Server node", "Backend Instances", "Frontend Instances", "Server Node",
+        "Analysis Slots Attribution", "Build time", "Dataprep Unit", "IP address",
+        "usage - hour", "D2", "D4", "Policy Charge", "Endpoint Charge", "NAT Gateway",
+        "Action Time", "Billing Adjustment", "Filestore Capacity Premium",
+        "Filestore Capacity Standard", "Pod mCPU Requests", "Pod Memory Requests",
+        "Pod Ephemeral Storage Requests"),
+    "unsupported_usage_types": (
+        "Fee", "fee", "Billing", "Reattribution", "Cache Fill", "External IP Charge",
+        "Static Ip", "Vpn Tunnel", "Service Charge"),
+    "unknown_service_types": (
+        "Cloud DNS", "Cloud Key Management Service", "Cloud Machine Learning Engine",
+        "Cloud Spanner", "Cloud Speech API", "SendGrid", "Support", "Secret Manager",
+        "Cloud Build", "Cloud Run", "Cloud Data Fusion", "Cloud Dialogflow API",
+        "Cloud Natural Language", "BigQuery Data Transfer Service", "BigQuery Reservation API",
+        "Cloud AutoML", "Cloud Test Lab", "Cloud TPU", "Cloud Video Intelligence API",
+        "Cloud Vision API", "Container Builder", "Firebase Test Lab",
+        "Security Command Center", "Stackdriver"),
+    "unit_unknown_services": ("Secret Manager", "Cloud Key Management Service"),
+    "compute_usage_types": ("Core", "CORE", "VCPU", "vCPU", "CPU", "CPUs",
+                            "Kubernetes Clusters", "GPU"),
+    "networking_usage_types": ("Egress", "egress", "data delivery", "network traffic",
+                               "Download"),
+    "gpu_models": ("Nvidia T4", "Nvidia Tesla K80", "Nvidia Tesla V100", "Nvidia Tesla A100",
+                   "Nvidia Tesla P4", "Nvidia Tesla P100"),
+    "composer_compute_usage_types": ("Cloud Composer Compute CPUs", "Cloud Composer vCPU",
+                                     "Cloud Composer SQL vCPU"),
+    "kubernetes_compute_usage_types": ("Kubernetes Clusters",),
+    "shared_core_machine_types": ("e2-micro", "e2-small", "e2-medium", "f1-micro", "g1-small"),
+}
 
 
 def main() -> None:

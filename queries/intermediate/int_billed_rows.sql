@@ -23,7 +23,8 @@ FROM (
            x_vcpus AS vcpu, x_instance_type AS instance_type, resource_id, tags,
            billing_currency AS currency,
            CASE WHEN $methodology = 'ccf' THEN coalesce(x_blended_cost, billed_cost)
-                WHEN x_line_item_type = 'Usage' AND billed_cost = 0 THEN 0
+                WHEN coalesce(x_line_item_type, charge_category) = 'Usage' AND billed_cost = 0
+                THEN 0
                 ELSE coalesce(list_cost, billed_cost) END AS ratio_cost,
            1 AS lines,
            NULL AS pre_key

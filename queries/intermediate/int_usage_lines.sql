@@ -16,7 +16,12 @@ WITH c AS (  -- each provider's constants
 lines AS (
     SELECT u.provider, u.billing_period, u.usage_start, u.account_id, u.region, u.service, u.usage_type,
            u.line_item_type, u.pricing_unit, u.usage_amount, u.unblended_cost,
-           u.resource_id, u.tags, u.currency, u.ratio_cost, u.priced, u.lines, u.pre_key,
+           u.resource_id, u.tags, u.currency, u.priced, u.lines, u.pre_key,
+           -- what an unknown-usage ratio is per: the cost, or (CCF's GCP and Azure method)
+           -- the usage amount
+           CASE WHEN kc.ratio_amount_per_unit > 0 THEN u.usage_amount * kc.ratio_amount_per_unit
+                ELSE u.ratio_cost END AS ratio_cost,
+           kc.ratio_amount_per_unit > 0 AS ratio_by_amount,
            kc.usage_class, kc.rule_id, kc.estimate_path, kc.instance_type, kc.ratio_unit, kc.note,
            kc.feeds_ratio,
            kc.replication_factor, rf.pue, rf.gco2e_per_kwh, rf.fallback_region,

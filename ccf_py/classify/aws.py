@@ -1,26 +1,24 @@
-"""Classify distinct usage keys into a usage class and per-unit quantities.
-
-Billing files have millions of rows but only hundreds of distinct
-``(provider, service, usage_type, pricing_unit, line_item_type, vcpu, instance_type)`` keys;
-each provider has its classifier (:data:`CLASSIFIERS`; AWS's rules are :class:`Classifier`).
-Each key is classified here, once, in plain Python (string rules are easy to read and test),
-and the result is joined back to every row in SQL, where the energy formulas
-(``queries/macros/energy.sql``) run vectorised. This module holds no energy formula: it only
-converts a usage amount into the physical quantities the formulas take (vCPU-hours, GPU-hours,
-GB-hours, TB-hours, GB) and says which rule decided it.
-
-Two methodologies share the rules: ``ccf`` reproduces Cloud Carbon Footprint (commit b7a049c7)
-including its quirks, ``default`` fixes the documented ones (see README, "Methodology").
-"""
+"""AWS Cost and Usage Report usage keys: CCF's CostAndUsageReports rules (``ccf``) and their
+fixes (``default``)."""
 
 from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import dataclass, fields
 from typing import Any
 
-from ccf_py.coefficients import Coefficients, InstanceType
+from ccf_py.classify.base import (
+    KeyClass,
+    ProviderClassifier,
+    UsageKey,
+)
+from ccf_py.classify.base import (
+    contains_any as _contains_any,
+)
+from ccf_py.classify.base import (
+    ends_with_any as _ends_with_any,
+)
+from ccf_py.coefficients import InstanceType
 
 USAGE_LINE_ITEM_TYPES = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")
 HOUR_UNITS = ("Hrs", "Hours", "hours", "vCPU-Hours", "DPU-Hour", "ACU-Hr")
@@ -38,65 +36,10 @@ NOT_ENERGY_USAGE = ("ECS-EC2-GB-Hours", "ECS-EC2-vCPU-Hours", "EMR-EKS-EC2-GBHou
                     "EMR-EKS-EC2-vCPUHours", "Dollar")
 
 
-@dataclass(frozen=True)
-class UsageKey:
-    service: str
-    usage_type: str
-    pricing_unit: str
-    line_item_type: str
-    vcpu: float | None = None
-    instance_type: str | None = None
-    provider: str = "aws"
-
-
-@dataclass(frozen=True)
-class KeyClass:
-    """How every row of one usage key is estimated. Quantities are per 1 unit of usage amount."""
-
-    usage_class: str
-    rule_id: str
-    estimate_path: str            # direct | fallback | from_cost | none | non_usage
-    instance_type: str | None = None
-    vcpu_hours_per_unit: float = 0.0
-    cpu_min_w: float = 0.0
-    cpu_max_w: float = 0.0
-    gpu_hours_per_unit: float = 0.0
-    gpu_min_w: float = 0.0
-    gpu_max_w: float = 0.0
-    memory_gb_hours_per_unit: float = 0.0
-    storage_tb_hours_per_unit: float = 0.0
-    storage_per_gb_month: bool = False     # TB-h depend on the days in the usage month
-    storage_wh_per_tb_hour: float = 0.0
-    network_gb_per_unit: float = 0.0
-    replication_factor: float = 1.0
-    embodied_te_kg: float = 0.0            # SCI TE: embodied kg CO2e of the whole host
-    embodied_time_per_unit: float = 0.0    # SCI TiR: reserved hours per unit of usage amount
-    embodied_rr_vcpus: float = 0.0         # SCI RR: vCPUs reserved
-    embodied_totr_vcpus: float = 0.0       # SCI TotR: vCPUs of the host
-    ratio_unit: str = ""                   # unit whose kWh-per-cost ratio estimates unknown rows
-    feeds_ratio: bool = True               # its kWh and cost teach the unknown-usage ratios
-    note: str = ""
-
-
-KEY_CLASS_COLUMNS = tuple(f.name for f in fields(KeyClass))
-
-
-def _contains_any(values: tuple[str, ...], text: str) -> str | None:
-    return next((v for v in values if v in text), None)
-
-
-def _ends_with_any(values: tuple[str, ...], text: str) -> str | None:
-    return next((v for v in values if text.endswith(v)), None)
-
-
-class Classifier:
+class Classifier(ProviderClassifier):
     """Rules for AWS CUR usage keys, parameterised by methodology and coefficients."""
 
-    def __init__(self, coef: Coefficients, methodology: str) -> None:
-        self.coef = coef
-        self.ccf = methodology == "ccf"
-        self.c = coef.constants
-        self.lists = coef.lists
+    provider = "aws"
 
     # ---- entry point -------------------------------------------------------------------
     def classify(self, key: UsageKey) -> KeyClass:
@@ -109,15 +52,15 @@ class Classifier:
             return KeyClass("non_usage", f"not_energy_usage:{hit}", "non_usage")
         unsupported = _contains_any(self.lists["unsupported_usage_types"], ut)
         if unsupported:  # HostBoxUsage: dedicated hosts
-            return self._unknown(key, "compute", f"ccf_unsupported:{unsupported}",
+            return self.unknown(key, "compute", f"ccf_unsupported:{unsupported}",
                                  none=self.ccf)
         unknown = _contains_any(self.lists["unknown_usage_types"], ut)
         if unknown:  # NAT, load balancers, EKS control plane...: no physical model
-            return self._unknown(key, "unknown", f"unknown_usage_type:{unknown}")
+            return self.unknown(key, "unknown", f"unknown_usage_type:{unknown}")
         if "Fargate-GB-Hours" in ut:  # CCF sets its unit to GB-Hours whatever it was
             return self._fargate_memory(key)
         if unit not in self.lists["known_usage_units"]:
-            return self._unknown(key, "unknown", f"unknown_unit:{unit or 'empty'}")
+            return self.unknown(key, "unknown", f"unknown_unit:{unit or 'empty'}")
         if key.service == "AmazonRedshift" and unit in HOUR_UNITS + ("seconds",):
             return self._redshift(key)
         if unit in HOUR_UNITS:
@@ -128,32 +71,7 @@ class Classifier:
             return self._lambda(key)
         if unit in NETWORK_UNITS:
             return self._network(key)
-        return self._unknown(key, "unknown", f"unhandled_unit:{unit}")
-
-    # ---- helpers -----------------------------------------------------------------------
-    def _unknown(self, key: UsageKey, usage_class: str, rule: str, none: bool = False,
-                 **extra: object) -> KeyClass:
-        """Estimated from kWh-per-cost ratios of known rows (CCF's unknown method)."""
-        unit = key.pricing_unit or ""
-        path = "none" if none else "from_cost"
-        return KeyClass(usage_class, rule, path, ratio_unit=unit, **extra)  # type: ignore[arg-type]
-
-    def _replication(self, key: UsageKey) -> float:
-        for service, contains, _prio, rf_ccf, rf_default in self.coef.replication:
-            if service == key.service and contains in (key.usage_type or ""):
-                return rf_ccf if self.ccf else rf_default
-        return 1.0
-
-    def _watts(self, archs: tuple[str, ...]) -> tuple[float, float, bool]:
-        """Mean min/max W per vCPU over the type's architectures (median with Sandy/Ivy
-        Bridge, as CCF's getWattsByAverageOrMedian); AWS average when none is known."""
-        known = [self.coef.cpu[a] for a in archs if a in self.coef.cpu and a != "*"]
-        if not known:
-            lo, hi, _ = self.coef.cpu["*"]
-            return lo, hi, True
-        agg = (statistics.median if any(a in ("Sandy Bridge", "Ivy Bridge") for a in archs)
-               else statistics.fmean)
-        return agg(k[0] for k in known), agg(k[1] for k in known), False
+        return self.unknown(key, "unknown", f"unhandled_unit:{unit}")
 
     # ---- instance-type parsing (CCF CostAndUsageReportsRow semantics) -------------------
     @staticmethod
@@ -225,10 +143,10 @@ class Classifier:
             if self.ccf:  # CCF logs "Could not estimate compute usage" and returns 0 kWh
                 return KeyClass("compute", "compute:no_vcpu", "none", instance_type=itype,
                                 ratio_unit=key.pricing_unit)
-            return self._unknown(key, "compute", "compute:no_vcpu", instance_type=itype)
+            return self.unknown(key, "compute", "compute:no_vcpu", instance_type=itype)
         inst = self.coef.instances.get(itype)
-        lo, hi, fallback = self._watts(inst.cpu_architectures if inst else ())
-        rf = self._replication(key)
+        lo, hi, fallback = self.watts(inst.cpu_architectures if inst else ())
+        rf = self.replication(key)
         gpu_h, gpu_lo, gpu_hi = 0.0, 0.0, 0.0
         if inst and inst.gpu_count and inst.gpu_model in self.coef.gpu:
             gpu_h = inst.gpu_count
@@ -313,7 +231,7 @@ class Classifier:
                                 ratio_unit=unit)
             return KeyClass("compute", "redshift:no_vcpu", "from_cost", instance_type=itype,
                             ratio_unit=unit)
-        lo, hi, fallback = self._watts(node.cpu_architectures if node else ())
+        lo, hi, fallback = self.watts(node.cpu_architectures if node else ())
         embodied = self._embodied(itype, node) if node else {}
         if not embodied and node and not self.ccf:
             embodied = self._family_embodied(node)
@@ -326,7 +244,7 @@ class Classifier:
             "compute", f"redshift:{how}", "fallback" if fallback else "direct",
             instance_type=itype, vcpu_hours_per_unit=vcpu * hours, cpu_min_w=lo, cpu_max_w=hi,
             memory_gb_hours_per_unit=self._extra_memory_gb(key, itype, node) * hours,
-            replication_factor=self._replication(key), ratio_unit=unit,
+            replication_factor=self.replication(key), ratio_unit=unit,
             note=note if fallback else "", **embodied)
 
     def _family_embodied(self, node: InstanceType) -> dict[str, Any]:
@@ -347,7 +265,7 @@ class Classifier:
         # CCF: another service billed in seconds gets its instance type's processors
         inst = None if lambda_ else self.coef.instances.get(
             self.ccf_instance_type(key.usage_type or ""))
-        lo, hi, _ = self._watts((GRAVITON2,) if arm else
+        lo, hi, _ = self.watts((GRAVITON2,) if arm else
                                 inst.cpu_architectures if inst else ())
         if self.ccf:  # CCF: seconds / 3600 as vCPU-hours, whatever the memory size
             vcpu = 1 / 3600
@@ -358,7 +276,7 @@ class Classifier:
         # other estimate), so in ``ccf`` Lambda teaches no ratio
         return KeyClass("compute", "compute:lambda_seconds", "fallback",
                         instance_type=None, vcpu_hours_per_unit=vcpu, cpu_min_w=lo,
-                        cpu_max_w=hi, replication_factor=self._replication(key),
+                        cpu_max_w=hi, replication_factor=self.replication(key),
                         ratio_unit=key.pricing_unit, feeds_ratio=not self.ccf,
                         note="serverless arm64: Graviton2 watts per vCPU" if arm else
                         "serverless: AWS average watts per vCPU" if lambda_ or not inst else
@@ -369,7 +287,7 @@ class Classifier:
             return KeyClass("storage", "storage:fargate_gb_hours_as_ssd", "direct",
                             storage_tb_hours_per_unit=1 / 1000,
                             storage_wh_per_tb_hour=self.c["ssd_wh_per_tb_hour"],
-                            replication_factor=self._replication(key), ratio_unit="GB-Hours")
+                            replication_factor=self.replication(key), ratio_unit="GB-Hours")
         return KeyClass("memory", "memory:fargate_gb_hours", "direct",
                         memory_gb_hours_per_unit=1.0, replication_factor=1.0,
                         ratio_unit="GB-Hours")
@@ -393,9 +311,9 @@ class Classifier:
             rule = "storage:unknown_medium"
             if self.ccf:  # CCF warns and gives no estimate
                 return KeyClass("storage", rule, "none", ratio_unit=key.pricing_unit)
-            return self._unknown(key, "storage", rule)
+            return self.unknown(key, "storage", rule)
         wh = self.c[f"{medium}_wh_per_tb_hour"]
-        rf = self._replication(key)
+        rf = self.replication(key)
         common = dict(storage_wh_per_tb_hour=wh, replication_factor=rf,
                       ratio_unit=key.pricing_unit)
         if key.pricing_unit == "GB-Hours":
@@ -420,27 +338,4 @@ class Classifier:
         if "Bytes" in ut:  # any other metered transfer (in, inter-AZ, ...) still moves data
             return KeyClass("network", "network:bytes", "direct", network_gb_per_unit=1.0,
                             ratio_unit=key.pricing_unit)
-        return self._unknown(key, "network", "network:not_transfer")
-
-
-# One classifier per provider, all producing KeyClass (the same per-unit quantities); the
-# SQL after them is one path for every provider.
-CLASSIFIERS: dict[str, type[Classifier]] = {"aws": Classifier}
-
-
-def classify_keys(keys: list[UsageKey], coef: Coefficients, methodology: str
-                  ) -> list[tuple[UsageKey, KeyClass]]:
-    """Each key by its provider's classifier; a provider without one is usage nobody can
-    estimate directly: unknown, from cost ratios learned within that provider."""
-    rules = {p: cls(coef, methodology) for p, cls in CLASSIFIERS.items()}
-    out = []
-    for k in keys:
-        if k.provider in rules:
-            out.append((k, rules[k.provider].classify(k)))
-        elif k.line_item_type != "Usage":  # FOCUS charge category: tax, credit, purchase...
-            out.append((k, KeyClass("non_usage", f"charge_category:{k.line_item_type}",
-                                    "non_usage")))
-        else:
-            out.append((k, KeyClass("unknown", f"no_classifier:{k.provider}", "from_cost",
-                                    ratio_unit=k.pricing_unit or "")))
-    return out
+        return self.unknown(key, "network", "network:not_transfer")

@@ -1,0 +1,156 @@
+"""What every provider's usage-key classifier shares: the key, the class it returns, and the
+builders of per-unit quantities (watts per vCPU, replication, embodied inputs, estimates from
+cost) written once.
+
+Billing files have millions of rows but only hundreds of distinct
+``(provider, service, usage_type, pricing_unit, line_item_type, vcpu, instance_type)`` keys;
+each key is classified once, in plain Python (string rules are easy to read and test), and the
+result is joined back to every row in SQL, where the energy formulas
+(``queries/macros/energy.sql``) run vectorised. No energy formula lives here: a classifier only
+converts a usage amount into the physical quantities the formulas take (vCPU-hours, GPU-hours,
+GB-hours, TB-hours, GB) and says which rule decided it.
+
+Two methodologies share the rules: ``ccf`` reproduces Cloud Carbon Footprint (commit b7a049c7)
+including its quirks, ``default`` fixes the documented ones (see README, "Methodology").
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+from ccf_py.coefficients import Coefficients, ProviderCoefficients
+
+
+@dataclass(frozen=True)
+class UsageKey:
+    service: str
+    usage_type: str
+    pricing_unit: str
+    line_item_type: str
+    vcpu: float | None = None
+    instance_type: str | None = None
+    provider: str = ""
+
+
+@dataclass(frozen=True)
+class KeyClass:
+    """How every row of one usage key is estimated. Quantities are per 1 unit of usage amount."""
+
+    usage_class: str
+    rule_id: str
+    estimate_path: str            # direct | fallback | from_cost | none | non_usage
+    instance_type: str | None = None
+    vcpu_hours_per_unit: float = 0.0
+    cpu_min_w: float = 0.0
+    cpu_max_w: float = 0.0
+    gpu_hours_per_unit: float = 0.0
+    gpu_min_w: float = 0.0
+    gpu_max_w: float = 0.0
+    memory_gb_hours_per_unit: float = 0.0
+    storage_tb_hours_per_unit: float = 0.0
+    storage_per_gb_month: bool = False     # TB-h depend on the days in the usage month
+    storage_wh_per_tb_hour: float = 0.0
+    network_gb_per_unit: float = 0.0
+    replication_factor: float = 1.0
+    embodied_te_kg: float = 0.0            # SCI TE: embodied kg CO2e of the whole host
+    embodied_time_per_unit: float = 0.0    # SCI TiR: reserved hours per unit of usage amount
+    embodied_rr_vcpus: float = 0.0         # SCI RR: vCPUs reserved
+    embodied_totr_vcpus: float = 0.0       # SCI TotR: vCPUs of the host
+    ratio_unit: str = ""                   # unit whose kWh-per-cost ratio estimates unknown rows
+    # > 0: the unknown-usage ratio of this key is per unit of usage amount (x this factor),
+    # not per unit of cost, and its own kWh teach the ratio without embodied (CCF's GCP and
+    # Azure method, ``ccf`` only)
+    ratio_amount_per_unit: float = 0.0
+    feeds_ratio: bool = True               # its kWh and cost teach the unknown-usage ratios
+    note: str = ""
+
+
+KEY_CLASS_COLUMNS = tuple(f.name for f in fields(KeyClass))
+
+
+def _contains_any(values: tuple[str, ...], text: str) -> str | None:
+    return next((v for v in values if v in text), None)
+
+
+def _ends_with_any(values: tuple[str, ...], text: str) -> str | None:
+    return next((v for v in values if text.endswith(v)), None)
+
+
+class ProviderClassifier:
+    """Base of a provider's rules: the provider's coefficients and the shared builders."""
+
+    provider: ClassVar[str] = ""
+
+    def __init__(self, coef: Coefficients | ProviderCoefficients, methodology: str) -> None:
+        self.coef = (coef if isinstance(coef, ProviderCoefficients)
+                     else coef.for_provider(self.provider))
+        self.ccf = methodology == "ccf"
+        self.c = self.coef.constants
+        self.lists = self.coef.lists
+
+    def classify(self, key: UsageKey) -> KeyClass:
+        raise NotImplementedError
+
+    def unknown(self, key: UsageKey, usage_class: str, rule: str, none: bool = False,
+                **extra: object) -> KeyClass:
+        """Estimated from kWh-per-cost (or per-amount) ratios of known rows (CCF's unknown
+        method); ``none``: not estimated at all."""
+        unit = key.pricing_unit or ""
+        path = "none" if none else "from_cost"
+        return KeyClass(usage_class, rule, path, ratio_unit=unit, **extra)  # type: ignore[arg-type]
+
+    def replication(self, key: UsageKey) -> float:
+        """The first row of the provider's replication table whose service matches and whose
+        every ``&``-separated part is in the usage type (in priority order)."""
+        ut = key.usage_type or ""
+        for service, contains, _prio, rf_ccf, rf_default in self.coef.replication:
+            if service == key.service and all(part in ut for part in contains.split("&")):
+                return rf_ccf if self.ccf else rf_default
+        return 1.0
+
+    def watts(self, archs: tuple[str, ...]) -> tuple[float, float, bool]:
+        """Mean min/max W per vCPU over the architectures (median with Sandy/Ivy Bridge, as
+        CCF's getWattsByAverageOrMedian); the provider's fallback ('*') when none is known."""
+        known = [self.coef.cpu[a] for a in archs if a in self.coef.cpu and a != "*"]
+        if not known:
+            lo, hi, _ = self.coef.cpu["*"]
+            return lo, hi, True
+        agg = (statistics.median if any(a in ("Sandy Bridge", "Ivy Bridge") for a in archs)
+               else statistics.fmean)
+        return agg(k[0] for k in known), agg(k[1] for k in known), False
+
+    @staticmethod
+    def sci_embodied(te_kg: float, hours_per_unit: float, reserved_vcpus: float,
+                     host_vcpus: float) -> dict[str, Any]:
+        """Inputs of SCI's M = TE x (TiR / EL) x (RR / TotR) for a KeyClass."""
+        return {"embodied_te_kg": te_kg, "embodied_time_per_unit": hours_per_unit,
+                "embodied_rr_vcpus": reserved_vcpus, "embodied_totr_vcpus": host_vcpus}
+
+    def storage(self, key: UsageKey, medium: str, rule: str, *, tb_hours_per_unit: float = 0.0,
+                per_gb_month: bool = False, replication: float | None = None) -> KeyClass:
+        """Storage at the medium's Wh per TB-hour."""
+        return KeyClass("storage", rule, "direct", storage_tb_hours_per_unit=tb_hours_per_unit,
+                        storage_per_gb_month=per_gb_month,
+                        storage_wh_per_tb_hour=self.c[f"{medium}_wh_per_tb_hour"],
+                        replication_factor=self.replication(key) if replication is None
+                        else replication, ratio_unit=key.pricing_unit or "")
+
+    def network(self, key: UsageKey, rule: str, gb_per_unit: float) -> KeyClass:
+        """Data moved between networks (no replication)."""
+        return KeyClass("network", rule, "direct", network_gb_per_unit=gb_per_unit,
+                        ratio_unit=key.pricing_unit or "")
+
+    def memory(self, key: UsageKey, rule: str, gb_hours_per_unit: float) -> KeyClass:
+        """Memory billed on its own (GB-hours; no replication)."""
+        return KeyClass("memory", rule, "direct", memory_gb_hours_per_unit=gb_hours_per_unit,
+                        ratio_unit=key.pricing_unit or "")
+
+
+def contains_any(values: tuple[str, ...], text: str) -> str | None:
+    return next((v for v in values if v in text), None)
+
+
+def ends_with_any(values: tuple[str, ...], text: str) -> str | None:
+    return next((v for v in values if text.endswith(v)), None)

@@ -132,9 +132,12 @@ def _key_sql(keys: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
     exprs, params = [], {}
     for i, k in enumerate(keys):
         if k.startswith("tag:"):
-            # stored keys are snake case (see ingest.aws_cur.tag_key); a quoted JSONPath key
-            params[f"tag{i}"] = "$." + json.dumps(tag_name(k[4:]), ensure_ascii=False)
-            exprs.append(f"coalesce(json_extract_string(tags, $tag{i}), '')")
+            # AWS keys are stored in snake case (ingest.aws_cur.tag_key), GCP labels and Azure
+            # tags as written: the key as asked, else its snake form (quoted JSONPath keys)
+            params[f"tag{i}"] = "$." + json.dumps(k[4:], ensure_ascii=False)
+            params[f"tag{i}s"] = "$." + json.dumps(tag_name(k[4:]), ensure_ascii=False)
+            exprs.append(f"coalesce(json_extract_string(tags, $tag{i}), "
+                         f"json_extract_string(tags, $tag{i}s), '')")
         else:
             exprs.append(KEY_SQL[k])
     return exprs, params
@@ -288,7 +291,10 @@ def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
     else:
         notes.append("Methodology 'default': CCF's coefficients with its documented quirks "
                      "fixed (embodied kept separate and not divided by vCPUs twice, S3 "
-                     "replication 3, S3 GB-Mo units, Fargate memory as memory).")
+                     "replication 3, S3 GB-Mo units, Fargate memory as memory; GCP: "
+                     "processors by machine family, GPU models from the SKU, embodied once "
+                     "per VM, SSD-backed disks as SSD, multi-regions at their regions' mean; "
+                     "README, 'Methodology').")
     fallback = con.execute(
         """SELECT f.provider, list(DISTINCT f.region), any_value(g.gco2e_per_kwh)
            FROM fct_usage_estimates f

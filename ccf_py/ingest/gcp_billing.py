@@ -10,9 +10,9 @@ with the same nesting, or as CSV with flattened names (``service.description`` o
 | provider_name | ProviderName | 'gcp' |
 | billing_account_id | BillingAccountId | billing_account_id |
 | sub_account_id | SubAccountId | project.id |
-| billing_period_start | BillingPeriodStart | invoice.month ('YYYYMM'), else month of usage_start_time |
+| billing_period_start | BillingPeriodStart | invoice.month ('YYYYMM'), else usage month |
 | charge_period_start | ChargePeriodStart | usage_start_time (UTC) |
-| charge_category | ChargeCategory | cost_type: regular -> Usage, tax -> Tax, adjustment, rounding_error and any other -> Adjustment; credit rows -> Credit |
+| charge_category | ChargeCategory | cost_type regular: Usage, tax: Tax, else Adjustment (*) |
 | service_name | ServiceName | service.description |
 | x_usage_type | (SKU) | sku.description |
 | region_id | RegionId | coalesce(location.region, location.location) |
@@ -29,6 +29,9 @@ with the same nesting, or as CSV with flattened names (``service.description`` o
 | x_vcpus | – | system label compute.googleapis.com/cores, as DOUBLE |
 | resource_id | ResourceId | resource.global_name, else resource.name (detailed export) |
 | tags | Tags (JSON) | labels[] as {key: value}; NULL without labels |
+
+(*) adjustment, rounding_error and any other cost_type are 'Adjustment'; a file without the
+cost_type field (exports before it existed) is 'regular'; credit rows are 'Credit'.
 
 Credits: an export line whose ``credits[]`` sum to non-zero also gives one row with
 charge_category 'Credit' and billed_cost = effective_cost = that sum, with the line's account,

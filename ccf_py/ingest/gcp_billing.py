@@ -272,7 +272,7 @@ def _describe(con: duckdb.DuckDBPyConnection, src: Source, reader: str
     columns = {r[0]: r[1] for r in rows}
     nested: set[str] = set()
     for name, typ in list(columns.items()):
-        if typ.startswith("STRUCT("):
+        if typ.startswith("STRUCT(") and not typ.endswith("]"):
             for field, ftyp in _struct_fields(con, reader, name):
                 columns.setdefault(f"{name}.{field}", ftyp)
                 nested.add(f"{name}.{field}")

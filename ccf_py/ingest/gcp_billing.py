@@ -183,7 +183,7 @@ def _map_json(src: Source) -> Mapped:
         values[name] = typed(sql, "VARCHAR" if typ == "TIMESTAMP" else typ, typ)
     conversions = (("usage_start_time", qident("usage_start_time"), "TIMESTAMP"),)
     return Mapped(values, _credit_sum('"credits"', "STRUCT"), '"labels"', '"system_labels"',
-                  conversions, detailed=keys is not None and "resource" in keys)
+                  conversions, detailed=False)
 
 
 def _first_json_keys(src: Source) -> set[str] | None:
@@ -367,9 +367,11 @@ def _plan(con: duckdb.DuckDBPyConnection, src: Source, load_id: int) -> FilePlan
               f"FROM (SELECT {inner} FROM {reader})) AS l "
               "CROSS JOIN (VALUES (false), (true)) AS x(credit_row) "
               "WHERE NOT x.credit_row OR l.credit_total <> 0) AS g")
-    shape = f"GCP {'detailed' if m.detailed else 'standard'} export {fmt.upper()}"
-    if fmt == "json":
-        shape = shape.replace("JSON", "newline-delimited JSON")
+    # Two shapes holding one account's month are two exports of one bill (load.py refuses
+    # them). JSON says standard or detailed only by the fields a line has, and BigQuery's JSON
+    # omits NULL fields, so one JSON export's shards could look different: format only.
+    kind = "" if fmt == "json" else ("detailed " if m.detailed else "standard ")
+    shape = f"GCP {kind}export " + ("newline-delimited JSON" if fmt == "json" else fmt.upper())
     diagnose = _json_diagnosis(con, src) if fmt == "json" else None
     return FilePlan(src, source, ",\n    ".join(exprs), shape,
                     m.conversions if fmt != "json" else (), diagnose=diagnose)

@@ -166,7 +166,7 @@ def _kv_list(sql: str, source_type: str) -> str:
 
 def _credit_sum(sql: str, source_type: str) -> str:
     if "STRUCT" in source_type:
-        return f"list_sum(list_transform({sql}, c -> TRY_CAST(c.amount AS DOUBLE)))"
+        return f"list_sum(list_transform({sql}, c -> CAST(c.amount AS DOUBLE)))"
     return (f"list_sum(list_transform(from_json(nullif(trim({sql}), ''), "
             "'[{\"amount\":\"DOUBLE\"}]'), c -> c.amount))")
 

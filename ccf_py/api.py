@@ -23,7 +23,7 @@ from ccf_py import __version__, coefficients
 from ccf_py import db as dbmod
 from ccf_py.errors import ConfigError
 from ccf_py.estimate import check_methodology, create_estimates, drop_estimates
-from ccf_py.ingest import aws_cur
+from ccf_py.ingest import aws_cur, gcp_billing
 from ccf_py.ingest.aws_cur import snake
 from ccf_py.ingest.load import IngestResult
 from ccf_py.ingest.sources import expand_sources
@@ -36,7 +36,8 @@ from ccf_py.model import (
 )
 from ccf_py.report.render import confidence_line
 
-__all__ = ["Database", "IngestResult", "ingest_aws_cur", "monthly_report", "open_db",
+__all__ = ["Database", "IngestResult", "ingest_aws_cur", "ingest_gcp_billing",
+           "ingest_gcp_bigquery", "monthly_report", "open_db",
            "parse_by", "parse_month", "report"]
 
 # report key -> SQL expression over fct_usage_estimates (fixed identifiers, never user text)
@@ -92,6 +93,41 @@ def ingest_aws_cur(db: Database, specs: Sequence[str], *, endpoint_url: str | No
         result = aws_cur.ingest(db.con, sources, label=" ".join(specs), progress=progress,
                                 progress_bar=progress_bar)
     drop_estimates(db.con)  # they describe the data before this load
+    return result
+
+
+def ingest_gcp_billing(db: Database, specs: Sequence[str], *, endpoint_url: str | None = None,
+                       progress: Callable[[str], None] | None = None,
+                       progress_bar: bool = False) -> IngestResult:
+    """Load Google Cloud billing export files (newline-delimited JSON, CSV, Parquet, Avro),
+    folders, globs or ``gs://`` prefixes; replaces reloaded (billing account, month)s."""
+    from ccf_py.ingest.gcs import expand_gcp_sources
+
+    with tempfile.TemporaryDirectory(prefix="ccf-py-") as tmp:
+        sources = expand_gcp_sources(specs, Path(tmp), endpoint_url=endpoint_url,
+                                     progress=progress)
+        result = gcp_billing.ingest(db.con, sources, label=" ".join(specs), progress=progress,
+                                    progress_bar=progress_bar)
+    drop_estimates(db.con)  # they describe the data before this load
+    return result
+
+
+def ingest_gcp_bigquery(db: Database, table: str, month: str, *,
+                        endpoint_url: str | None = None,
+                        progress: Callable[[str], None] | None = None) -> IngestResult:
+    """Load one invoice month of a BigQuery billing export table, aggregated in BigQuery
+    (queries/ingest/gcp_billing_bigquery.sql); replaces that month of its billing accounts."""
+    from ccf_py.ingest import gcp_bigquery
+
+    period = parse_month(month)
+    if period is None:
+        raise ConfigError("--month is required with --table (YYYY-MM)")
+    with tempfile.TemporaryDirectory(prefix="ccf-py-") as tmp:
+        source = gcp_bigquery.fetch(table, period, Path(tmp), endpoint_url=endpoint_url,
+                                    progress=progress)
+        result = gcp_billing.ingest(db.con, [source], label=f"bigquery:{table} {month}",
+                                    progress=progress)
+    drop_estimates(db.con)
     return result
 
 

@@ -107,6 +107,65 @@ def ingest_aws_cur(obj: Context, sources: tuple[str, ...], endpoint_url: str | N
                f"rows; unblended cost {res.cost_total:,.2f}")
 
 
+@ingest.command("gcp-billing")
+@click.argument("sources", nargs=-1)
+@click.option("--table", default=None, metavar="PROJECT.DATASET.TABLE",
+              help="Read the BigQuery billing export table instead of files (needs --month).")
+@click.option("--month", default=None, metavar="YYYY-MM",
+              help="Invoice month to read from --table.")
+@click.option("--endpoint-url", default=None,
+              help="Cloud Storage endpoint for gs:// sources (or $CCF_PY_GCS_ENDPOINT_URL).")
+@click.pass_obj
+def ingest_gcp_billing(obj: Context, sources: tuple[str, ...], table: str | None,
+                       month: str | None, endpoint_url: str | None) -> None:
+    """Load Google Cloud billing exports (standard or detailed usage cost).
+
+    SOURCES are newline-delimited JSON (bq extract; .json/.jsonl/.ndjson, .gz), CSV,
+    Parquet or Avro files, folders, globs or gs://bucket/prefix URIs. With --table and
+    --month, the export table is aggregated in BigQuery and only the sums are loaded.
+    Loading a month again replaces it; a failed load leaves the database unchanged.
+
+    \b
+    Example:
+        ccf-py ingest gcp-billing ./billing/*.jsonl.gz gs://my-bucket/billing/
+        ccf-py ingest gcp-billing --table my-proj.billing.gcp_billing_export_v1_X --month 2026-06
+    """
+    if bool(sources) == bool(table):
+        raise click.UsageError("give export files (SOURCES) or --table with --month, not both")
+    if table and not month:
+        raise click.UsageError("--table needs --month YYYY-MM")
+    if month and not table:
+        raise click.UsageError("--month applies to --table only")
+
+    def call(db: api.Database) -> api.IngestResult:
+        if table:
+            return api.ingest_gcp_bigquery(db, table, str(month), progress=_progress)
+        return api.ingest_gcp_billing(db, list(sources), endpoint_url=endpoint_url,
+                                      progress=_progress, progress_bar=sys.stderr.isatty())
+
+    _ingest_and_report(obj, call)
+
+
+def _ingest_and_report(obj: Context, call) -> None:  # noqa: ANN001 - api call on a database
+    target = Path(resolve_path(obj.db))
+    fresh = not target.exists()
+
+    def do() -> api.IngestResult:
+        try:
+            with api.open_db(obj.db) as db:
+                return call(db)
+        except BaseException:
+            if fresh:  # "the database exactly as it was": there was none
+                for leftover in (target, target.with_name(target.name + ".wal")):
+                    leftover.unlink(missing_ok=True)
+            raise
+
+    res = run(obj, do)
+    click.echo(f"loaded {res.rows} rows from {res.files} file(s), billing period(s) "
+               f"{', '.join(res.billing_periods) or '-'}; replaced {res.replaced_rows} earlier "
+               f"rows; cost {res.cost_total:,.2f}")
+
+
 @main.command()
 @click.option("--methodology", type=click.Choice(METHODOLOGIES), default="default",
               show_default=True, help="'ccf' reproduces Cloud Carbon Footprint's numbers.")

@@ -42,5 +42,7 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 def test_every_sql_model_is_in_the_pipeline_and_vice_versa():
     files = {str(p.relative_to(ROOT / "queries")) for p in (ROOT / "queries").rglob("*.sql")}
+    # queries/ingest/ holds queries sent to a provider's warehouse (BigQuery), not models
+    files = {f for f in files if not f.startswith("ingest/")}
     models = {m for m, _ in MODELS}
     assert files - {"macros/energy.sql"} == models

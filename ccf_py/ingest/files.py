@@ -13,6 +13,7 @@ import csv
 import gzip
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -77,6 +78,8 @@ class FilePlan:
     shape: str
     # text columns converted to another type: (column as the file names it, SQL, type)
     conversions: tuple[tuple[str, str, str], ...]
+    # a format's own diagnosis of a failed read (JSON lines, say), tried first; None: none
+    diagnose: Callable[[duckdb.Error], InputError | None] | None = None
 
 # trim() cuts spaces only; a cell of tabs or line ends is blank too
 _WHITESPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
@@ -126,6 +129,8 @@ def input_error(con: duckdb.DuckDBPyConnection, plan: FilePlan,
     """One line naming the file (and row and column when they can be found) for a file that
     failed to load: a damaged download first, then the first value that does not convert."""
     src = plan.source
+    if plan.diagnose is not None and (found := plan.diagnose(exc)) is not None:
+        return found
     text = str(exc)
     line, column, value = (_CSV_LINE.search(text), _CSV_COLUMN.search(text),
                            _CSV_VALUE.search(text))

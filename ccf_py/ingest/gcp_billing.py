@@ -1,0 +1,486 @@
+"""Load Google Cloud Billing exports (standard or detailed usage cost) into ``billed_lines``.
+
+The export is a BigQuery table with nested records. It arrives here as newline-delimited JSON
+(what ``bq extract`` writes; ``.json``/``.jsonl``/``.ndjson``, also ``.gz``), as Parquet or Avro
+with the same nesting, or as CSV with flattened names (``service.description`` or
+``service_description``; record lists such as ``credits`` and ``labels`` as JSON text).
+
+| column | FOCUS | GCP billing export source |
+|---|---|---|
+| provider_name | ProviderName | 'gcp' |
+| billing_account_id | BillingAccountId | billing_account_id |
+| sub_account_id | SubAccountId | project.id |
+| billing_period_start | BillingPeriodStart | invoice.month ('YYYYMM'), else usage month |
+| charge_period_start | ChargePeriodStart | usage_start_time (UTC) |
+| charge_category | ChargeCategory | cost_type regular: Usage, tax: Tax, else Adjustment (*) |
+| service_name | ServiceName | service.description |
+| x_usage_type | (SKU) | sku.description |
+| region_id | RegionId | coalesce(location.region, location.location) |
+| consumed_quantity | ConsumedQuantity | usage.amount on Usage rows, else NULL |
+| consumed_unit | ConsumedUnit | usage.unit normalized (coefficients/units.csv), Usage rows only |
+| pricing_unit | PricingUnit | usage.unit as written (NULL on credit rows) |
+| billed_cost | BilledCost | cost; credit rows: sum(credits[].amount) |
+| effective_cost | EffectiveCost | = billed_cost |
+| list_cost | ListCost | cost_at_list (NULL on credit rows) |
+| billing_currency | BillingCurrency | currency |
+| x_line_item_type | – | NULL |
+| x_blended_cost | – | NULL |
+| x_instance_type | – | system label compute.googleapis.com/machine_spec |
+| x_vcpus | – | system label compute.googleapis.com/cores, as DOUBLE |
+| resource_id | ResourceId | resource.global_name, else resource.name (detailed export) |
+| tags | Tags (JSON) | labels[] as {key: value}; NULL without labels |
+
+(*) adjustment, rounding_error and any other cost_type are 'Adjustment'; a file without the
+cost_type field (exports before it existed) is 'regular'; credit rows are 'Credit'.
+
+Credits: an export line whose ``credits[]`` sum to non-zero also gives one row with
+charge_category 'Credit' and billed_cost = effective_cost = that sum, with the line's account,
+project, service, SKU, region, periods, currency, tags, resource and system labels; list_cost,
+consumed_quantity, consumed_unit and pricing_unit are NULL. So ``sum(billed_cost)`` is the
+export's ``sum(cost) + sum(credits)``. Loading a billing period again replaces the rows of the
+same (provider, billing_account_id, billing period).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import duckdb
+
+from ccf_py.errors import InputError, MissingColumnError
+from ccf_py.ingest import units
+from ccf_py.ingest.files import (
+    FilePlan,
+    csv_header,
+    damaged,
+    first_line,
+    gzip_problem,
+    is_gzip,
+    qident,
+    qstr,
+    typed,
+)
+from ccf_py.ingest.load import IngestResult, load
+from ccf_py.ingest.sources import Source
+from ccf_py.ingest.table import DDL
+
+__all__ = ["GCP_SUFFIXES", "IngestResult", "file_format", "ingest"]
+
+PROVIDER = "gcp"
+MACHINE_SPEC = "compute.googleapis.com/machine_spec"
+CORES = "compute.googleapis.com/cores"
+
+# logical field -> (source paths in order of preference, type). Dotted paths are nested record
+# fields; a flattened CSV spells them with '_' (or keeps the dot).
+FIELDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "billing_account_id": (("billing_account_id",), "VARCHAR"),
+    "service": (("service.description",), "VARCHAR"),
+    "sku": (("sku.description",), "VARCHAR"),
+    "usage_start_time": (("usage_start_time",), "TIMESTAMP"),
+    "project_id": (("project.id",), "VARCHAR"),
+    "region": (("location.region",), "VARCHAR"),
+    "location": (("location.location",), "VARCHAR"),
+    "usage_amount": (("usage.amount",), "DOUBLE"),
+    "usage_unit": (("usage.unit",), "VARCHAR"),
+    "cost": (("cost",), "DOUBLE"),
+    "cost_at_list": (("cost_at_list",), "DOUBLE"),
+    "currency": (("currency",), "VARCHAR"),
+    "invoice_month": (("invoice.month",), "VARCHAR"),
+    "cost_type": (("cost_type",), "VARCHAR"),
+    "resource_global_name": (("resource.global_name",), "VARCHAR"),
+    "resource_name": (("resource.name",), "VARCHAR"),
+}
+REQUIRED = ("usage_start_time", "service", "sku", "cost", "currency")
+COST_TYPES = {"regular": "Usage", "tax": "Tax", "adjustment": "Adjustment",
+              "rounding_error": "Adjustment"}
+
+_KV = "STRUCT(key VARCHAR, value VARCHAR)[]"
+# What the JSON reader is told (no sampling: a file whose first thousand lines lack a field,
+# or hold numbers as quoted strings as older exports do, reads the same as any other).
+JSON_COLUMNS: dict[str, str] = {
+    "billing_account_id": "VARCHAR",
+    "service": "STRUCT(id VARCHAR, description VARCHAR)",
+    "sku": "STRUCT(id VARCHAR, description VARCHAR)",
+    "usage_start_time": "VARCHAR",
+    "project": f"STRUCT(id VARCHAR, number VARCHAR, name VARCHAR, labels {_KV})",
+    "labels": _KV,
+    "system_labels": _KV,
+    "location": "STRUCT(location VARCHAR, country VARCHAR, region VARCHAR, zone VARCHAR)",
+    "resource": "STRUCT(name VARCHAR, global_name VARCHAR)",
+    "cost": "DOUBLE",
+    "currency": "VARCHAR",
+    "usage": "STRUCT(amount DOUBLE, unit VARCHAR, amount_in_pricing_units DOUBLE, "
+             "pricing_unit VARCHAR)",
+    "credits": "STRUCT(name VARCHAR, amount DOUBLE, full_name VARCHAR, id VARCHAR, "
+               "type VARCHAR)[]",
+    "invoice": "STRUCT(month VARCHAR)",
+    "cost_type": "VARCHAR",
+    "cost_at_list": "DOUBLE",
+}
+_JSON_NUMBERS = ("cost", "cost_at_list", "usage.amount", "credits[].amount")
+
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+GCP_SUFFIXES = tuple(s + gz for s in (*JSON_SUFFIXES, ".csv") for gz in ("", ".gz")) + (
+    ".parquet", ".avro")
+
+
+def file_format(name: str) -> str:
+    """'json', 'csv', 'parquet' or 'avro' from a file name (JSON unless it says otherwise:
+    ``bq extract`` names files as the user asks)."""
+    low = name.lower().removesuffix(".gz")
+    if ".parquet" in low:
+        return "parquet"
+    if low.endswith(".avro"):
+        return "avro"
+    if low.endswith(".csv"):
+        return "csv"
+    return "json"
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """One file's logical fields as SQL over its reader row."""
+
+    values: dict[str, str]     # logical field -> SQL expression (typed)
+    credits: str               # SQL: sum of the line's credits (NULL if none)
+    labels: str                # SQL: list of {key, value} (or NULL)
+    system_labels: str
+    conversions: tuple[tuple[str, str, str], ...]
+    detailed: bool
+
+
+def _null(typ: str) -> str:
+    return f"CAST(NULL AS {typ})"
+
+
+def _kv_list(sql: str, source_type: str) -> str:
+    """A labels-like value as a list of {key, value}: nested as is, JSON text parsed."""
+    if "STRUCT" in source_type:
+        return sql
+    return f"from_json(nullif(trim({sql}), ''), '[{{\"key\":\"VARCHAR\",\"value\":\"VARCHAR\"}}]')"
+
+
+def _credit_sum(sql: str, source_type: str) -> str:
+    if "STRUCT" in source_type:
+        return f"list_sum(list_transform({sql}, c -> CAST(c.amount AS DOUBLE)))"
+    return (f"list_sum(list_transform(from_json(nullif(trim({sql}), ''), "
+            "'[{\"amount\":\"DOUBLE\"}]'), c -> c.amount))")
+
+
+def _map_json(src: Source) -> Mapped:
+    keys = _first_json_keys(src)
+    if keys is not None:
+        missing = [f for f in REQUIRED if FIELDS[f][0][0].split(".")[0] not in keys]
+        if missing:
+            raise MissingColumnError(src.name, _missing_message(missing))
+    values = {}
+    for name, (paths, typ) in FIELDS.items():
+        sql = ".".join(qident(p) for p in paths[0].split("."))
+        values[name] = typed(sql, "VARCHAR" if typ == "TIMESTAMP" else typ, typ)
+    conversions = (("usage_start_time", qident("usage_start_time"), "TIMESTAMP"),)
+    return Mapped(values, _credit_sum('"credits"', "STRUCT"), '"labels"', '"system_labels"',
+                  conversions, detailed=False)
+
+
+def _first_json_keys(src: Source) -> set[str] | None:
+    """Top-level keys of the first line (a few bytes), to name a missing field the way a CSV
+    header would; None when the file is empty or its first line is not JSON (the reader then
+    says where)."""
+    try:
+        opener = gzip.open if is_gzip(src.path) else open
+        with opener(src.path, "rt", encoding="utf-8-sig") as fh:
+            line = fh.readline()
+    except (OSError, EOFError, UnicodeDecodeError):
+        return None
+    if line.lstrip().startswith("["):
+        raise InputError(src.name, "a JSON array, not newline-delimited JSON (export with "
+                         "bq extract --destination_format NEWLINE_DELIMITED_JSON)")
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    return set(obj) if isinstance(obj, dict) else None
+
+
+def _missing_message(missing: list[str]) -> str:
+    names = ", ".join(FIELDS[f][0][0] for f in missing)
+    return (f"missing required billing export field(s) {names} (expected the Cloud Billing "
+            "export schema: billing_account_id, service.description, sku.description, "
+            "usage_start_time, project.id, location.region, cost, currency, usage.amount, "
+            "usage.unit, credits, invoice.month, cost_type; flattened CSV names such as "
+            "service_description also work)")
+
+
+def _flat(name: str) -> str:
+    return name.lower().replace(".", "_")
+
+
+def _map_columns(src: Source, columns: dict[str, str], nested: set[str]) -> Mapped:
+    """Map a file whose columns are known (CSV header, Parquet/Avro schema). ``columns``:
+    each available path (top-level name or dotted nested path) -> its type."""
+    by_flat: dict[str, str] = {}
+    for path in columns:
+        by_flat.setdefault(_flat(path), path)
+    values: dict[str, str] = {}
+    conversions: list[tuple[str, str, str]] = []
+    missing = []
+    for name, (paths, typ) in FIELDS.items():
+        path = next((by_flat[_flat(p)] for p in paths if _flat(p) in by_flat), None)
+        if path is None:
+            if name in REQUIRED:
+                missing.append(name)
+            values[name] = _null(typ)
+            continue
+        sql = ".".join(qident(p) for p in path.split(".")) if path in nested else qident(path)
+        values[name] = typed(sql, columns[path], typ)
+        if typ != "VARCHAR" and "VARCHAR" in columns[path]:
+            conversions.append((path, sql, typ))
+    if missing:
+        raise MissingColumnError(src.name, _missing_message(missing))
+
+    def pick(*names: str) -> tuple[str, str] | None:
+        found = next((by_flat[n] for n in names if n in by_flat), None)
+        return (qident(found), columns[found]) if found else None
+
+    credits = pick("credits")
+    credit_sql = _credit_sum(*credits) if credits else "CAST(NULL AS DOUBLE)"
+    if credits is None and (amount := pick("credits_amount")):
+        credit_sql = typed(*amount, "DOUBLE")
+    # A flattened query result names the second 'labels' column 'labels_1' (BigQuery's rule
+    # for duplicate output names); project.labels comes first in the schema, so 'labels_1'
+    # is the line's own labels when both are there.
+    labels = pick("labels_1", "labels") if "project_labels" not in by_flat else pick("labels")
+    system = pick("system_labels")
+    return Mapped(values, credit_sql, _kv_list(*labels) if labels else "NULL",
+                  _kv_list(*system) if system else "NULL", tuple(conversions),
+                  detailed=any(f.startswith("resource") for f in by_flat))
+
+
+def _describe(con: duckdb.DuckDBPyConnection, src: Source, reader: str
+              ) -> tuple[dict[str, str], set[str]]:
+    """Available paths of a Parquet/Avro file and their types: top-level columns, and one
+    level of record fields (``service.description``, returned in the second item)."""
+    try:
+        rows = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+    except duckdb.Error as exc:
+        raise damaged(src) or InputError(
+            src.name, f"not a readable billing export file: {first_line(exc)}") from None
+    columns = {r[0]: r[1] for r in rows}
+    nested: set[str] = set()
+    for name, typ in list(columns.items()):
+        if typ.startswith("STRUCT(") and not typ.endswith("]"):
+            for field, ftyp in _struct_fields(con, reader, name):
+                columns.setdefault(f"{name}.{field}", ftyp)
+                nested.add(f"{name}.{field}")
+    return columns, nested
+
+
+def _struct_fields(con: duckdb.DuckDBPyConnection, reader: str, column: str
+                   ) -> list[tuple[str, str]]:
+    rows = con.execute(f"DESCRIBE SELECT {qident(column)}.* FROM {reader}").fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def _reader(src: Source, fmt: str) -> str:
+    path = qstr(str(src.path))
+    if fmt == "json":
+        spec = ", ".join(f"{qstr(k)}: {qstr(v)}" for k, v in JSON_COLUMNS.items())
+        return f"read_json({path}, format='newline_delimited', columns={{{spec}}})"
+    if fmt == "csv":
+        return f"read_csv({path}, header=true, all_varchar=true)"
+    if fmt == "avro":
+        return f"read_avro({path})"
+    return f"read_parquet({path})"
+
+
+def _load_avro(con: duckdb.DuckDBPyConnection, src: Source) -> None:
+    try:
+        con.execute("LOAD avro")
+    except duckdb.Error:
+        raise InputError(src.name, "Avro needs DuckDB's 'avro' extension, which is not "
+                         "installed (run INSTALL avro in DuckDB with network access), or "
+                         "export the table as Parquet or newline-delimited JSON") from None
+
+
+def _map(con: duckdb.DuckDBPyConnection, src: Source) -> tuple[str, str, Mapped]:
+    fmt = file_format(src.path.name)
+    if fmt == "avro":
+        _load_avro(con, src)
+    reader = _reader(src, fmt)
+    if fmt == "json":
+        return fmt, reader, _map_json(src)
+    if fmt == "csv":
+        header = csv_header(src.path)
+        if header is None:
+            header = list(_describe(con, src, reader)[0])
+        return fmt, reader, _map_columns(src, dict.fromkeys(header, "VARCHAR"), set())
+    return fmt, reader, _map_columns(src, *_describe(con, src, reader))
+
+
+def _plan(con: duckdb.DuckDBPyConnection, src: Source, load_id: int) -> FilePlan:
+    fmt, reader, m = _map(con, src)
+    v = m.values
+    usage = "g.cost_type = 'regular'"
+    label_value = "list_filter(g.system_labels, l -> l.key = {})[1].value"
+    inner = ",\n    ".join([
+        *(f"{sql} AS {name}" for name, sql in v.items()),
+        f"coalesce({m.credits}, 0) AS credit_total",
+        f"{m.labels} AS labels", f"{m.system_labels} AS system_labels"])
+    # cost_type of an export without the field (before 2020 all lines were 'regular')
+    cost_type = "coalesce(cost_type, 'regular')" if "NULL AS" in v["cost_type"] else "cost_type"
+    cases = " ".join(f"WHEN {qstr(k)} THEN {qstr(c)}" for k, c in COST_TYPES.items())
+    pairs = ("list_transform(list_filter(g.labels, l -> l.key IS NOT NULL), l -> "
+             "to_json(l.key)::VARCHAR || ':' || coalesce(to_json(l.value)::VARCHAR, 'null'))")
+    tags = (f"CASE WHEN len(list_filter(g.labels, l -> l.key IS NOT NULL)) > 0 THEN "
+            f"'{{' || array_to_string({pairs}, ',') || '}}' END")
+    exprs = [
+        f"{qstr(PROVIDER)} AS provider_name",
+        "g.billing_account_id AS billing_account_id",
+        "g.project_id AS sub_account_id",
+        "coalesce(CAST(strptime(nullif(trim(g.invoice_month), ''), '%Y%m') AS DATE), "
+        "CAST(date_trunc('month', g.usage_start_time) AS DATE)) AS billing_period_start",
+        "g.usage_start_time AS charge_period_start",
+        f"CASE WHEN g.credit_row THEN 'Credit' ELSE CASE g.cost_type {cases} "
+        "ELSE 'Adjustment' END END AS charge_category",
+        "g.service AS service_name", "g.sku AS x_usage_type",
+        "coalesce(g.region, g.location) AS region_id",
+        f"CASE WHEN NOT g.credit_row AND {usage} THEN g.usage_amount END AS consumed_quantity",
+        f"CASE WHEN NOT g.credit_row AND {usage} THEN "
+        f"{units.consumed_unit_sql(PROVIDER, 'g.usage_unit')} END AS consumed_unit",
+        "CASE WHEN NOT g.credit_row THEN g.usage_unit END AS pricing_unit",
+        "CASE WHEN g.credit_row THEN g.credit_total ELSE g.cost END AS billed_cost",
+        "CASE WHEN g.credit_row THEN g.credit_total ELSE g.cost END AS effective_cost",
+        "CASE WHEN NOT g.credit_row THEN g.cost_at_list END AS list_cost",
+        "g.currency AS billing_currency",
+        "CAST(NULL AS VARCHAR) AS x_line_item_type", "CAST(NULL AS DOUBLE) AS x_blended_cost",
+        f"{label_value.format(qstr(MACHINE_SPEC))} AS x_instance_type",
+        f"{typed(label_value.format(qstr(CORES)), 'VARCHAR', 'DOUBLE')} AS x_vcpus",
+        "coalesce(g.resource_global_name, g.resource_name) AS resource_id",
+        f"CAST({tags} AS JSON) AS tags",
+        f"{qstr(src.name)} AS source_file", f"{load_id}::BIGINT AS load_id"]
+    # one scan: each line once, and once more as its credit row when its credits are non-zero
+    source = (f"(SELECT l.*, x.credit_row FROM (SELECT * REPLACE ({cost_type} AS cost_type) "
+              f"FROM (SELECT {inner} FROM {reader})) AS l "
+              "CROSS JOIN (VALUES (false), (true)) AS x(credit_row) "
+              "WHERE NOT x.credit_row OR l.credit_total <> 0) AS g")
+    # Two shapes holding one account's month are two exports of one bill (load.py refuses
+    # them). JSON says standard or detailed only by the fields a line has, and BigQuery's JSON
+    # omits NULL fields, so one JSON export's shards could look different: format only.
+    kind = "" if fmt == "json" else ("detailed " if m.detailed else "standard ")
+    shape = f"GCP {kind}export " + ("newline-delimited JSON" if fmt == "json" else fmt.upper())
+    diagnose = _json_diagnosis(con, src) if fmt == "json" else None
+    return FilePlan(src, source, ",\n    ".join(exprs), shape,
+                    m.conversions if fmt != "json" else (), diagnose=diagnose)
+
+
+_JSON_LINE = re.compile(r"in line (\d+)")
+_JSON_VALUE = re.compile(r'Failed to cast value to [a-z ]+: "?(.*?)"?$', re.M)
+
+
+def _json_diagnosis(con: duckdb.DuckDBPyConnection, src: Source
+                    ) -> Callable[[duckdb.Error], InputError | None]:
+    """One line for a JSON file that failed to load: a cut download, the first line that is
+    not JSON, or the value (line and field) that is not a number or a time. Reads the file
+    again only after the load failed, and only up to the line DuckDB stopped at."""
+
+    def diagnose(exc: duckdb.Error) -> InputError | None:
+        if is_gzip(src.path) and (problem := gzip_problem(src)):
+            return problem
+        text = str(exc)
+        found = _JSON_LINE.search(text)
+        line = int(found.group(1)) if found else None
+        if "Malformed JSON" in text and line:
+            bad, reason = _first_bad_line(src, line)
+            cut = "end of data" in text
+            return InputError(src.name, ("truncated download: the last line stops mid-record; "
+                                         "download it again") if cut else
+                              f"not valid JSON ({reason})", row=bad)
+        if line and (value := _JSON_VALUE.search(text)):
+            field = _bad_field(src, line)
+            return InputError(src.name, f"could not convert {value.group(1)!r} to a number",
+                              row=line, column=field)
+        if "onver" in text:  # a timestamp: find the line with DuckDB
+            return _bad_time(con, src)
+        return None
+
+    return diagnose
+
+
+def _lines(src: Source):  # noqa: ANN202 - a text file iterator
+    return (gzip.open if is_gzip(src.path) else open)(src.path, "rt", encoding="utf-8-sig")
+
+
+def _first_bad_line(src: Source, limit: int) -> tuple[int, str]:
+    with _lines(src) as fh:
+        for number, text in enumerate(fh, start=1):
+            if text.strip():
+                try:
+                    json.loads(text)
+                except ValueError as exc:
+                    return number, str(exc).split(":")[0]
+            if number >= limit:
+                break
+    return limit, "unexpected character"
+
+
+def _bad_field(src: Source, line: int) -> str | None:
+    with _lines(src) as fh:
+        for number, text in enumerate(fh, start=1):
+            if number == line:
+                obj = json.loads(text)
+                for path in _JSON_NUMBERS:
+                    head, _, rest = path.partition(".")
+                    items = obj.get(head.removesuffix("[]"))
+                    for item in (items if isinstance(items, list) else [items]):
+                        value = item.get(rest) if rest and isinstance(item, dict) else item
+                        if value is not None and not _is_number(value):
+                            return path
+                return None
+    return None
+
+
+def _is_number(value: object) -> bool:
+    try:
+        float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _bad_time(con: duckdb.DuckDBPyConnection, src: Source) -> InputError | None:
+    reader = _reader(src, "json")
+    con.execute("SET preserve_insertion_order = true")
+    hit = con.execute(
+        f"SELECT n, t FROM (SELECT row_number() OVER () AS n, usage_start_time AS t "
+        f"FROM {reader}) WHERE nullif(trim(t), '') IS NOT NULL "
+        "AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL ORDER BY n LIMIT 1").fetchone()
+    if hit is None:
+        return None
+    return InputError(src.name, f"could not convert {hit[1]!r} to a date and time", row=hit[0],
+                      column="usage_start_time")
+
+
+def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: str = "",
+           progress: Callable[[str], None] | None = None,
+           progress_bar: bool = False) -> IngestResult:
+    """Load ``sources`` in one transaction; replace earlier rows of the same (billing account,
+    billing period). ``progress`` gets one line per file; ``progress_bar`` turns on DuckDB's
+    own bar (terminals only)."""
+    con.execute(DDL)
+    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM ingest_log").fetchone()[0]
+    plans = [_plan(con, src, load_id) for src in sources]
+    result = load(con, plans, provider=PROVIDER, load_id=load_id, label=label,
+                  progress=progress, progress_bar=progress_bar)
+    if progress and result.replaced_rows:
+        progress(f"replaced {result.replaced_rows} rows of {', '.join(result.billing_periods)} "
+                 f"from earlier loads ({result.replaced_from}); load every file of a billing "
+                 "period in one command")
+    return result
+
+
+def is_gcp_file_name(name: str) -> bool:
+    return not name.startswith(".") and name.lower().endswith(GCP_SUFFIXES)

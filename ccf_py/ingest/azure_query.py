@@ -91,8 +91,9 @@ def make_client(endpoint: str | None = None) -> Any:
 def retry_after(headers: Any) -> float:
     """Seconds to wait before retrying a throttled request (bounded by MAX_WAIT_S)."""
     waits = []
+    lowered = {str(k).lower(): v for k, v in dict(headers).items()}
     for name in _RETRY_HEADERS:
-        value = headers.get(name)
+        value = lowered.get(name)
         if not value:
             continue
         try:
@@ -102,7 +103,7 @@ def retry_after(headers: Any) -> float:
                 waits.append(parsedate_to_datetime(value).timestamp() - time.time())
             except (TypeError, ValueError):
                 continue
-    return min(max(waits, default=DEFAULT_WAIT_S), MAX_WAIT_S) if waits else DEFAULT_WAIT_S
+    return min(max(max(waits), 0.0), MAX_WAIT_S) if waits else DEFAULT_WAIT_S
 
 
 def _pages(client: Any, scope: str, body: dict[str, Any],
@@ -179,8 +180,8 @@ def fetch_month(scope: str, month: date, workdir: Path, *, endpoint: str | None 
                 writer.writerow([*header, "BillingPeriodStartDate", "BillingAccountId"])
             elif [EXPORT_NAMES.get(n.lower(), n) for n in names] != header:
                 raise SourceError(f"{scope}: the query's pages have different columns")
-            day = names.index(next((n for n in names if n.lower() == "usagedate"), ""))\
-                if any(n.lower() == "usagedate" for n in names) else None
+            lowered = [n.lower() for n in names]
+            day = lowered.index("usagedate") if "usagedate" in lowered else None
             for row in props.get("rows") or []:
                 cells = ["" if c is None else str(c) for c in row]
                 if day is not None and re.fullmatch(r"\d{8}", cells[day]):

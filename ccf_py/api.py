@@ -23,7 +23,7 @@ from ccf_py import __version__, coefficients
 from ccf_py import db as dbmod
 from ccf_py.errors import ConfigError
 from ccf_py.estimate import check_methodology, create_estimates, drop_estimates
-from ccf_py.ingest import aws_cur, gcp_billing
+from ccf_py.ingest import aws_cur, azure_export, gcp_billing
 from ccf_py.ingest.aws_cur import snake
 from ccf_py.ingest.load import IngestResult
 from ccf_py.ingest.sources import expand_sources
@@ -36,9 +36,9 @@ from ccf_py.model import (
 )
 from ccf_py.report.render import confidence_line
 
-__all__ = ["Database", "IngestResult", "ingest_aws_cur", "ingest_gcp_billing",
-           "ingest_gcp_bigquery", "monthly_report", "open_db",
-           "parse_by", "parse_month", "report"]
+__all__ = ["Database", "IngestResult", "ingest_aws_cur", "ingest_azure_cost_query",
+           "ingest_azure_export", "ingest_gcp_bigquery", "ingest_gcp_billing",
+           "monthly_report", "open_db", "parse_by", "parse_month", "report"]
 
 # report key -> SQL expression over fct_usage_estimates (fixed identifiers, never user text)
 KEY_SQL = {
@@ -127,6 +127,41 @@ def ingest_gcp_bigquery(db: Database, table: str, month: str, *,
                                     progress=progress)
         result = gcp_billing.ingest(db.con, [source], label=f"bigquery:{table} {month}",
                                     progress=progress)
+    drop_estimates(db.con)
+    return result
+
+
+def ingest_azure_export(db: Database, specs: Sequence[str], *,
+                        connection_string: str | None = None,
+                        progress: Callable[[str], None] | None = None,
+                        progress_bar: bool = False) -> IngestResult:
+    """Load Azure Cost Management exports (actual or amortized; CSV, CSV.gz, Parquet) from
+    files, folders, globs, ``az://container/prefix`` or https blob URLs."""
+    from ccf_py.ingest.azure_blob import expand_export_sources
+
+    with tempfile.TemporaryDirectory(prefix="ccf-py-") as tmp:
+        sources = expand_export_sources(specs, Path(tmp), connection_string=connection_string,
+                                        progress=progress)
+        result = azure_export.ingest(db.con, sources, label=" ".join(specs),
+                                     progress=progress, progress_bar=progress_bar)
+    drop_estimates(db.con)
+    return result
+
+
+def ingest_azure_cost_query(db: Database, scope: str, month: str, *,
+                            endpoint: str | None = None,
+                            progress: Callable[[str], None] | None = None,
+                            progress_bar: bool = False) -> IngestResult:
+    """Load one month of actual cost of ``scope`` through the Cost Management query API."""
+    from ccf_py.ingest.azure_query import fetch_month
+
+    first = parse_month(month)
+    if first is None:
+        raise ConfigError("--month is required with --api (YYYY-MM)")
+    with tempfile.TemporaryDirectory(prefix="ccf-py-") as tmp:
+        source = fetch_month(scope, first, Path(tmp), endpoint=endpoint, progress=progress)
+        result = azure_export.ingest(db.con, [source], label=f"{scope} {month}",
+                                     progress=progress, progress_bar=progress_bar)
     drop_estimates(db.con)
     return result
 

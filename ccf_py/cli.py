@@ -166,6 +166,49 @@ def _ingest_and_report(obj: Context, call) -> None:  # noqa: ANN001 - api call o
                f"rows; cost {res.cost_total:,.2f}")
 
 
+@ingest.command("azure-export")
+@click.argument("sources", nargs=-1)
+@click.option("--connection-string", default=None,
+              help="Azure Storage connection string for az:// sources "
+                   "(or $CCF_PY_AZURE_STORAGE_CONNECTION_STRING).")
+@click.option("--api", "use_api", is_flag=True,
+              help="Query the Cost Management API (ActualCost, daily) instead of files.")
+@click.option("--scope", default=None, help="With --api: the scope, e.g. "
+              "subscriptions/<id> or providers/Microsoft.Billing/billingAccounts/<id>.")
+@click.option("--month", default=None, help="With --api: the month to load, YYYY-MM.")
+@click.option("--api-endpoint", default=None,
+              help="With --api: Cost Management endpoint (or $CCF_PY_AZURE_COST_API_URL).")
+@click.pass_obj
+def ingest_azure_export(obj: Context, sources: tuple[str, ...], connection_string: str | None,
+                        use_api: bool, scope: str | None, month: str | None,
+                        api_endpoint: str | None) -> None:
+    """Load Azure Cost Management cost exports (actual or amortized; EA or MCA columns;
+    CSV, CSV.gz or Parquet).
+
+    SOURCES are files, folders, globs, az://container/prefix or https blob URLs. With --api,
+    one month of actual cost is read through the Cost Management query API instead. Loading a
+    billing period again replaces it; a failed load leaves the database unchanged.
+
+    \b
+    Example:
+        ccf-py ingest azure-export ./exports/ 'az://costs/exports/daily/'
+        ccf-py ingest azure-export --api --scope subscriptions/<id> --month 2026-10
+    """
+    if use_api == bool(sources) or (use_api and not (scope and month)):
+        raise click.UsageError("give SOURCES, or --api with --scope and --month")
+
+    def call(db: api.Database) -> api.IngestResult:
+        bar = sys.stderr.isatty()
+        if use_api:
+            return api.ingest_azure_cost_query(db, scope or "", month or "",
+                                               endpoint=api_endpoint, progress=_progress,
+                                               progress_bar=bar)
+        return api.ingest_azure_export(db, list(sources), connection_string=connection_string,
+                                       progress=_progress, progress_bar=bar)
+
+    _ingest_and_report(obj, call)
+
+
 @main.command()
 @click.option("--methodology", type=click.Choice(METHODOLOGIES), default="default",
               show_default=True, help="'ccf' reproduces Cloud Carbon Footprint's numbers.")

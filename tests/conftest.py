@@ -7,6 +7,7 @@ HTTP error codes and ``download_file``'s transfer machinery are exercised as the
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -142,3 +143,67 @@ def s3_client(moto_s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Any:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+# --------------------------------------------------------------------------- Azurite (Azure Blob)
+
+AZURITE_ACCOUNT = "devstoreaccount1"
+# Azurite's published development key (not a secret: the emulator accepts only this one)
+AZURITE_KEY = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/"
+               "KBHBeksoGMGw==")
+_AZURITE_START_TIMEOUT_S = 20.0
+
+
+def _azurite_command() -> list[str] | None:
+    """``azurite-blob`` from $CCF_PY_AZURITE_BLOB, the PATH, or the repository's node_modules
+    (``npm install --no-save azurite@3``)."""
+    candidates = [os.environ.get("CCF_PY_AZURITE_BLOB"), shutil.which("azurite-blob"),
+                  str(Path(__file__).resolve().parents[1] / "node_modules" / ".bin"
+                      / "azurite-blob")]
+    found = next((c for c in candidates if c and Path(c).is_file()), None)
+    return [found] if found and shutil.which("node") else None
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start Azurite's blob service on 127.0.0.1 (a free port, a temporary workspace) for the
+    session and yield its connection string; stop it after. Skipped with a reason when
+    node/Azurite is missing, except under CI=true, where that is a failure."""
+    command = _azurite_command()
+    if command is None:
+        reason = ("Azurite not found: install with 'npm install --no-save azurite@3' in the "
+                  "repository (or set CCF_PY_AZURITE_BLOB to azurite-blob); needs node")
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    workspace = tmp_path_factory.mktemp("azurite")
+    port = _free_port()
+    log_path = workspace / "azurite.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*command, "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location",
+             str(workspace / "data"), "--skipApiVersionCheck", "--loose", "--silent"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + _AZURITE_START_TIMEOUT_S
+        while not _port_open(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"Azurite did not start on port {port}:\n"
+                            + log_path.read_text(errors="replace")[-2000:])
+            time.sleep(0.05)
+        yield (f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
+               f"AccountKey={AZURITE_KEY};"
+               f"BlobEndpoint=http://127.0.0.1:{port}/{AZURITE_ACCOUNT};")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

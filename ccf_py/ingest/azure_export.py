@@ -1,0 +1,427 @@
+"""Load Azure Cost Management cost exports (actual or amortized) into the billing table.
+
+Inputs: the "Cost and usage details" datasets a Cost Management export writes (EA PascalCase
+``CostInBillingCurrency``, older EA ``Cost``, MCA camelCase ``costInBillingCurrency``) as CSV,
+CSV.gz or Parquet, with or without a UTF-8 BOM, dates as MM/DD/YYYY or ISO yyyy-mm-dd (the format
+is told apart per file; a value in neither, or in the other format, stops the load naming file,
+line and column). Column names are matched without regard to case, so one table serves EA and MCA.
+
+| billed_lines column | Azure export source |
+|---|---|
+| provider_name | 'azure' |
+| billing_account_id | BillingAccountId / billingAccountId (NULL if absent) |
+| sub_account_id | SubscriptionId when it is a GUID, else SubscriptionGuid |
+| billing_period_start | BillingPeriodStartDate (DATE), else first of the month of Date |
+| charge_period_start | Date (older EA: UsageDateTime) as TIMESTAMP |
+| x_line_item_type | ChargeType as written (Usage, Purchase, Refund, UnusedReservation...) |
+| charge_category | from ChargeType: Usage, Purchase, Refund->Credit, Tax, Unused*->Usage, |
+|  | anything else Adjustment (see CHARGE_CATEGORY) |
+| service_name | MeterCategory |
+| x_usage_type | MeterName |
+| region_id | ResourceLocation via the toolkit's Regions.csv ('US East' -> 'eastus'); |
+|  | a spelling it lacks: lower case without spaces |
+| pricing_unit | UnitOfMeasure as written ('10 Hours', '1 GB/Month', '10K') |
+| consumed_quantity | Usage rows only: Quantity x block size of UnitOfMeasure (see below) |
+| consumed_unit | Usage rows only: the toolkit's distinct unit ('Hours', 'GB/Month'), |
+|  | then coefficients/units.csv rows of provider azure (none needed yet) |
+| billed_cost | CostInBillingCurrency / Cost / PreTaxCost (amortized export: see below) |
+| effective_cost | the same as billed_cost (an amortized export's cost is the amortized cost) |
+| list_cost | PayGPrice x Quantity when both exist, else NULL |
+| billing_currency | BillingCurrencyCode / BillingCurrency / Currency |
+| x_instance_type | AdditionalInfo's ServiceType (AdditionalInfo is JSON text, often empty) |
+| x_vcpus | AdditionalInfo's VCPUs |
+| resource_id | ResourceId, else InstanceName / InstanceId |
+| tags | Tags as a JSON object (Azure writes it with or without the braces); NULL when empty |
+| x_blended_cost | NULL |
+
+Quantity and block size. Microsoft's FinOps toolkit maps Quantity to FOCUS ConsumedQuantity and
+derives PricingQuantity with its ``PricingUnits.csv`` block size (toolkit docs, "FOCUS mapping"
+and data dictionary: "Divide UsageQuantity by PricingBlockSize to get the PricingQuantity").
+The export's own numbers say otherwise: in both EA sample exports of the toolkit
+(``src/powershell/Tests/assets/EA_*Cost_Small.csv``), Cost = Quantity x EffectivePrice on every
+row, and prices are per UnitOfMeasure block: 'GRS List and Create Container Operations' costs
+0.1 USD per '10K' (Azure's list price per 10,000 operations) and shows Quantity 0.0004, cost
+0.00004, i.e. 4 operations. Quantity therefore counts blocks of UnitOfMeasure (it is FOCUS's
+PricingQuantity), and consumed_quantity = Quantity x PricingBlockSize in base units. A unit of
+measure missing from the toolkit table is read as its leading number ('100 /Month' -> 100,
+'10K' -> 10,000, '1M' -> 1,000,000; none -> 1).
+
+Actual vs amortized. Microsoft ("Get EA and MCA reservation costs and usage"): the Actual Cost
+dataset holds reservation purchases and zero cost on the usage a reservation covers; the
+Amortized Cost dataset spreads the purchase onto that usage, adds UnusedReservation /
+UnusedSavingsPlan rows and "does not have reservation purchase records". A file is amortized
+when it has Unused* rows or Usage rows with PricingModel Reservation / SavingsPlan and a cost;
+actual when it has commitment Purchase rows or covered usage at zero cost; otherwise (no
+commitments: both datasets are the same rows) its name decides ('amortiz...'), else actual.
+Should an amortized export still carry a commitment purchase (ChargeType Purchase, PricingModel
+Reservation / SavingsPlan), the row is kept with billed and effective cost 0: its cost is
+already in the usage and Unused* rows. ``FilePlan.shape`` records the kind, so ``load`` refuses
+an actual and an amortized export of the same billing account and month in one load.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from ccf_py.errors import InputError, MissingColumnError
+from ccf_py.ingest import units
+from ccf_py.ingest.files import (
+    BlankNumber,
+    FilePlan,
+    blank_to_null,
+    csv_header,
+    damaged,
+    first_line,
+    is_parquet,
+    qident,
+    qstr,
+    reader_sql,
+    typed,
+)
+from ccf_py.ingest.load import IngestResult, load
+from ccf_py.ingest.sources import Source
+from ccf_py.ingest.table import DDL
+
+__all__ = ["COLUMNS", "IngestResult", "ingest"]
+
+PROVIDER = "azure"
+DATA_DIR = Path(__file__).with_name("azure_data")
+
+# source role -> (lower-case names in order of preference, DuckDB type, required)
+COLUMNS: dict[str, tuple[tuple[str, ...], str, bool]] = {
+    "date": (("date", "usagedatetime"), "TIMESTAMP", True),
+    "period": (("billingperiodstartdate",), "TIMESTAMP", False),
+    "account": (("billingaccountid",), "VARCHAR", False),
+    "subscription": (("subscriptionid",), "VARCHAR", False),
+    "subscription_guid": (("subscriptionguid",), "VARCHAR", False),
+    "charge_type": (("chargetype",), "VARCHAR", True),
+    "pricing_model": (("pricingmodel",), "VARCHAR", False),
+    "meter_category": (("metercategory",), "VARCHAR", True),
+    "meter_name": (("metername",), "VARCHAR", True),
+    "location": (("resourcelocation",), "VARCHAR", False),
+    "unit": (("unitofmeasure",), "VARCHAR", True),
+    "quantity": (("quantity", "usagequantity"), "DOUBLE", True),
+    "cost": (("costinbillingcurrency", "cost", "pretaxcost"), "DOUBLE", True),
+    "payg_price": (("paygprice",), "DOUBLE", False),
+    "currency": (("billingcurrencycode", "billingcurrency", "currency"), "VARCHAR", False),
+    "additional_info": (("additionalinfo",), "VARCHAR", False),
+    "resource": (("resourceid", "instancename", "instanceid"), "VARCHAR", False),
+    "tags": (("tags",), "VARCHAR", False),
+}
+EXPECTED_NAMES = ("Date, ChargeType, MeterCategory, MeterName, UnitOfMeasure, Quantity, "
+                  "CostInBillingCurrency (or Cost); MCA: date, chargeType, meterCategory, ...")
+# ChargeType -> FOCUS ChargeCategory; unused commitments are "Usage" in FOCUS (no physical use)
+CHARGE_CATEGORY = {"usage": "Usage", "purchase": "Purchase", "refund": "Credit", "tax": "Tax",
+                   "unusedreservation": "Usage", "unusedsavingsplan": "Usage"}
+COMMITMENT_MODELS = "('reservation', 'savingsplan')"
+_MDY = r"^\s*[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}(\s|$)"
+_ISO = r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+@cache
+def _map_sql(file: str, key: str, value: str) -> str:
+    """A DuckDB MAP literal from one of the toolkit tables in ``azure_data``."""
+    with (DATA_DIR / file).open(encoding="utf-8-sig", newline="") as fh:
+        rows = [(r[key], r[value]) for r in csv.DictReader(fh)]
+    keys = ", ".join(qstr(k) for k, _ in rows)
+    values = ", ".join(qstr(v) for _, v in rows)
+    return f"MAP([{keys}], [{values}])"
+
+
+def region_sql(location: str) -> str:
+    """Azure region id of a ResourceLocation spelling (toolkit Regions.csv; keys lower case)."""
+    key = f"lower(trim({location}))"
+    regions = _map_sql("finopstoolkit_Regions.csv", "OriginalValue", "RegionId")
+    return (f"CASE WHEN {blank_to_null(location)} IS NOT NULL THEN "
+            f"coalesce({regions}[{key}], replace({key}, ' ', '')) END")
+
+
+def block_size_sql(unit: str) -> str:
+    """Units per block of a UnitOfMeasure ('10K' -> 10000): toolkit table, else its number."""
+    sizes = _map_sql("finopstoolkit_PricingUnits.csv", "UnitOfMeasure", "PricingBlockSize")
+    number = f"TRY_CAST(regexp_extract({unit}, '^\\s*([0-9]+(\\.[0-9]+)?)', 1) AS DOUBLE)"
+    scale = (f"CASE WHEN regexp_matches({unit}, '^\\s*[0-9.]+\\s*K') THEN 1000 "
+             f"WHEN regexp_matches({unit}, '^\\s*[0-9.]+\\s*M') THEN 1000000 ELSE 1 END")
+    return f"coalesce(TRY_CAST({sizes}[{unit}] AS DOUBLE), {number} * {scale}, 1)"
+
+
+def distinct_unit_sql(unit: str) -> str:
+    """The unit without its block ('100 Hours' -> 'Hours'): toolkit table, else the text after
+    the number ('Units' when nothing is left, 'Units/Month' for '/Month')."""
+    names = _map_sql("finopstoolkit_PricingUnits.csv", "UnitOfMeasure", "DistinctUnits")
+    rest = f"trim(regexp_replace({unit}, '^\\s*[0-9.]+\\s*[KM]?\\b\\s*', ''))"
+    fallback = (f"CASE WHEN {rest} = '' THEN 'Units' WHEN left({rest}, 1) = '/' "
+                f"THEN 'Units' || {rest} ELSE {rest} END")
+    return f"coalesce({names}[{unit}], {fallback})"
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """One file's columns: role -> (name as the file spells it, DuckDB type)."""
+
+    found: dict[str, tuple[str, str]]
+
+    def sql(self, role: str) -> str | None:
+        return qident(self.found[role][0]) if role in self.found else None
+
+    def is_text(self, role: str) -> bool:
+        return "VARCHAR" in self.found[role][1]
+
+
+def _describe(con: duckdb.DuckDBPyConnection, src: Source) -> list[tuple[str, str]]:
+    """Column names (and types) of one file; CSV columns are all text."""
+    parquet = is_parquet(src.path.name)
+    if not parquet:
+        header = csv_header(src.path)
+        if header is not None:
+            return [(name, "VARCHAR") for name in header]
+    reader = "read_parquet(?)" if parquet else "read_csv(?, header=true, all_varchar=true)"
+    try:
+        rows = con.execute(f"DESCRIBE SELECT * FROM {reader}", [str(src.path)]).fetchall()
+    except duckdb.Error as exc:
+        raise damaged(src) or InputError(
+            src.name, f"not a readable Azure cost export: {first_line(exc)}") from None
+    return [(r[0], r[1]) for r in rows]
+
+
+def _resolve(src: Source, columns: list[tuple[str, str]]) -> _Columns:
+    by_lower: dict[str, tuple[str, str]] = {}
+    for name, typ in columns:
+        by_lower.setdefault(name.strip().lower(), (name, typ))
+    found: dict[str, tuple[str, str]] = {}
+    missing: list[str] = []
+    for role, (names, _typ, required) in COLUMNS.items():
+        hit = next((by_lower[n] for n in names if n in by_lower), None)
+        if hit:
+            found[role] = hit
+        elif required:
+            missing.append(names[0])
+    if missing:
+        spelled = {"date": "Date", "chargetype": "ChargeType", "metercategory": "MeterCategory",
+                   "metername": "MeterName", "unitofmeasure": "UnitOfMeasure",
+                   "quantity": "Quantity", "costinbillingcurrency": "CostInBillingCurrency"}
+        raise MissingColumnError(
+            src.name, "missing required Azure cost export column(s) "
+            + ", ".join(spelled.get(m, m) for m in missing)
+            + f" (expected EA or MCA cost details column names: {EXPECTED_NAMES})")
+    return _Columns(found)
+
+
+# ------------------------------------------------------------------ pre-scan: dates and shape
+
+
+def _date_ok(fmt: str, value: str) -> str:
+    if fmt == "mdy":
+        return (f"(regexp_matches({value}, '{_MDY}') AND "
+                f"try_strptime(split_part(trim({value}), ' ', 1), '%m/%d/%Y') IS NOT NULL)")
+    return (f"(regexp_matches({value}, '{_ISO}') AND "
+            f"TRY_CAST(left(trim({value}), 19) AS TIMESTAMP) IS NOT NULL)")
+
+
+def date_sql(fmt: str, value: str) -> str:
+    """A text date in the file's format as TIMESTAMP (the prescan vouched for every value)."""
+    if fmt == "mdy":
+        return f"CAST(strptime(split_part(trim({value}), ' ', 1), '%m/%d/%Y') AS TIMESTAMP)"
+    return f"CAST(left(trim({value}), 19) AS TIMESTAMP)"
+
+
+def _signals(cols: _Columns) -> tuple[str, str]:
+    """SQL booleans: the row is only found in an amortized / only in an actual export."""
+    charge = f"lower(trim({cols.sql('charge_type')}))"
+    cost = cols.sql("cost")
+    cost = f"TRY_CAST({cost} AS DOUBLE)" if cols.is_text("cost") else cost
+    if "pricing_model" not in cols.found:
+        unused = f"{charge} IN ('unusedreservation', 'unusedsavingsplan')"
+        return unused, "false"
+    model = f"lower(trim({cols.sql('pricing_model')})) IN {COMMITMENT_MODELS}"
+    amortized = (f"{charge} IN ('unusedreservation', 'unusedsavingsplan') OR "
+                 f"({charge} = 'usage' AND {model} AND {cost} <> 0)")
+    actual = (f"({charge} = 'purchase' AND {model}) OR "
+              f"({charge} = 'usage' AND {model} AND {cost} = 0)")
+    return amortized, actual
+
+
+def _prescan(con: duckdb.DuckDBPyConnection, src: Source, cols: _Columns
+             ) -> tuple[str, dict[str, str]]:
+    """One scan of the file before the load: its kind ('actual' / 'amortized') and the date
+    format of each text date column ('mdy' / 'iso'); a date in neither stops here, naming
+    file, line and column (the load's own cast error would not say where)."""
+    parquet = is_parquet(src.path.name)
+    reader = reader_sql(src, parquet)
+    dates = [r for r in ("date", "period") if r in cols.found and cols.is_text(r)]
+    aggs = []
+    for role in dates:
+        v = cols.sql(role)
+        aggs += [f"count({blank_to_null(v)})", f"count(*) FILTER (WHERE {_date_ok('mdy', v)})",
+                 f"count(*) FILTER (WHERE {_date_ok('iso', v)})"]
+    amortized, actual = _signals(cols)
+    aggs += [f"coalesce(bool_or({amortized}), false)", f"coalesce(bool_or({actual}), false)"]
+    try:
+        row = con.execute(f"SELECT {', '.join(aggs)} FROM {reader}").fetchone()
+    except duckdb.Error as exc:
+        raise damaged(src) or InputError(
+            src.name, f"not a readable Azure cost export: {first_line(exc)}") from None
+    formats: dict[str, str] = {}
+    for i, role in enumerate(dates):
+        filled, mdy, iso = row[3 * i: 3 * i + 3]
+        fmt = "mdy" if mdy > iso else "iso"
+        formats[role] = fmt
+        if filled > max(mdy, iso):
+            raise _bad_date(con, src, cols, role, fmt)
+    is_amortized, is_actual = row[-2], row[-1]
+    if is_amortized:
+        kind = "amortized"
+    elif is_actual:
+        kind = "actual"
+    else:  # no commitment rows: both datasets hold the same rows; the name may tell
+        kind = "amortized" if "amortiz" in src.name.lower() else "actual"
+    return kind, formats
+
+
+def _bad_date(con: duckdb.DuckDBPyConnection, src: Source, cols: _Columns, role: str,
+              fmt: str) -> InputError:
+    """The first date of ``role`` not in the file's format (a second scan, error path only)."""
+    parquet = is_parquet(src.path.name)
+    v = cols.sql(role)
+    number = "file_row_number + 1" if parquet else "row_number() OVER () + 1"
+    con.execute("SET preserve_insertion_order = true")  # row_number() in file order
+    line, value = con.execute(
+        f"SELECT n, v FROM (SELECT {number} AS n, {v} AS v FROM "
+        f"{reader_sql(src, parquet, row_number=True)}) "
+        f"WHERE {blank_to_null('v')} IS NOT NULL AND NOT {_date_ok(fmt, 'v')} "
+        "ORDER BY n LIMIT 1").fetchone()
+    spelled = "MM/DD/YYYY" if fmt == "mdy" else "yyyy-mm-dd"
+    return InputError(src.name, f"{value!r} is not a date in this file's format ({spelled})",
+                      row=int(line), column=cols.found[role][0],
+                      row_word="row" if parquet else "line")
+
+
+# ------------------------------------------------------------------------------- the plan
+
+
+def _plan(con: duckdb.DuckDBPyConnection, src: Source, columns: list[tuple[str, str]],
+          load_id: int, *, csv_as_text: bool = False) -> FilePlan:
+    """Reader and select list of one file, from its own header and its pre-scan.
+
+    CSV number columns are parsed by DuckDB's CSV reader (its errors name line and column);
+    ``csv_as_text`` reads them as text instead (a number cell holding only whitespace)."""
+    cols = _resolve(src, columns)
+    kind, formats = _prescan(con, src, cols)
+    parquet = is_parquet(src.path.name)
+    parsed: dict[str, str] = {}
+    if not parquet and not csv_as_text:
+        parsed = {name: "DOUBLE" for role, (name, _t) in cols.found.items()
+                  if COLUMNS[role][1] == "DOUBLE"}
+        cols = _Columns({role: (name, parsed.get(name, typ))
+                         for role, (name, typ) in cols.found.items()})
+    conversions = tuple((name, qident(name), COLUMNS[role][1])
+                        for role, (name, typ) in cols.found.items()
+                        if COLUMNS[role][1] == "DOUBLE" and "VARCHAR" in typ)
+    v = _values(cols, formats)
+    exprs = _select(v, kind, cols)
+    exprs += [f"{qstr(src.name)} AS source_file", f"{load_id}::BIGINT AS load_id"]
+    shape = f"Azure {kind} cost ({'Parquet' if parquet else 'CSV'})"
+    return FilePlan(src, reader_sql(src, parquet, parsed), ",\n    ".join(exprs), shape,
+                    conversions)
+
+
+def _values(cols: _Columns, formats: dict[str, str]) -> dict[str, str]:
+    """Each role as a typed SQL expression (NULL where the file lacks the column)."""
+    out: dict[str, str] = {}
+    for role, (_names, typ, _req) in COLUMNS.items():
+        if role not in cols.found:
+            out[role] = f"CAST(NULL AS {typ})"
+        elif role in formats:
+            value = cols.sql(role)
+            out[role] = f"CASE WHEN {blank_to_null(value)} IS NOT NULL THEN " \
+                        f"{date_sql(formats[role], value)} END"
+        else:
+            out[role] = typed(cols.sql(role), cols.found[role][1], typ)  # type: ignore[arg-type]
+    return out
+
+
+def _select(v: dict[str, str], kind: str, cols: _Columns) -> list[str]:
+    charge = f"lower(trim({v['charge_type']}))"
+    usage = f"{charge} = 'usage'"
+    categories = " ".join(f"WHEN {qstr(k)} THEN {qstr(c)}" for k, c in CHARGE_CATEGORY.items())
+    cost = v["cost"]
+    if kind == "amortized":  # a commitment purchase is already spread onto usage (docstring)
+        model = f"lower(trim({v['pricing_model']})) IN {COMMITMENT_MODELS}"
+        cost = f"CASE WHEN {charge} = 'purchase' AND {model} THEN 0 ELSE {cost} END"
+    sub = v["subscription"]
+    subscription = (f"CASE WHEN regexp_matches(trim({sub}), '{_GUID}') THEN trim({sub}) "
+                    f"ELSE coalesce({v['subscription_guid']}, {sub}) END")
+    info = v["additional_info"]
+    info_json = f"CASE WHEN json_valid({info}) THEN CAST({info} AS JSON) END"
+    tags = blank_to_null(v["tags"])
+    tags = (f"CAST(nullif(nullif(CASE WHEN left({tags}, 1) = '{{' THEN {tags} "
+            f"ELSE '{{' || {tags} || '}}' END, '{{}}'), '{{ }}') AS JSON)")
+    unit = v["unit"]
+    return [
+        f"{qstr(PROVIDER)} AS provider_name",
+        f"coalesce(CAST({v['period']} AS DATE), CAST(date_trunc('month', {v['date']}) AS DATE))"
+        " AS billing_period_start",
+        f"{v['date']} AS charge_period_start",
+        f"CAST({v['account']} AS VARCHAR) AS billing_account_id",
+        f"{subscription} AS sub_account_id",
+        f"{v['charge_type']} AS x_line_item_type",
+        f"CASE {charge} {categories} ELSE 'Adjustment' END AS charge_category",
+        f"{v['meter_category']} AS service_name",
+        f"{v['meter_name']} AS x_usage_type",
+        f"{region_sql(v['location'])} AS region_id",
+        f"{unit} AS pricing_unit",
+        f"CASE WHEN {usage} THEN {v['quantity']} * {block_size_sql(unit)} END "
+        "AS consumed_quantity",
+        f"CASE WHEN {usage} THEN "
+        f"{units.consumed_unit_sql(PROVIDER, distinct_unit_sql(unit))} END AS consumed_unit",
+        f"{cost} AS billed_cost",
+        f"{cost} AS effective_cost",
+        f"{v['payg_price']} * {v['quantity']} AS list_cost",
+        f"{v['currency']} AS billing_currency",
+        "CAST(NULL AS DOUBLE) AS x_blended_cost",
+        f"json_extract_string({info_json}, '$.ServiceType') AS x_instance_type",
+        f"TRY_CAST(json_extract_string({info_json}, '$.VCPUs') AS DOUBLE) AS x_vcpus",
+        f"{v['resource']} AS resource_id",
+        f"{tags} AS tags",
+    ]
+
+
+def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: str = "",
+           progress: Callable[[str], None] | None = None,
+           progress_bar: bool = False) -> IngestResult:
+    """Load ``sources`` in one transaction; replace earlier rows of the same (billing account,
+    billing period) of Azure. ``progress`` gets one line per file; ``progress_bar`` turns on
+    DuckDB's own bar (terminals only)."""
+    con.execute(DDL)
+    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM ingest_log").fetchone()[0]
+    described = [(src, _describe(con, src)) for src in sources]
+    as_text: set[str] = set()
+    try:
+        while True:
+            plans = [_plan(con, src, columns, load_id, csv_as_text=src.name in as_text)
+                     for src, columns in described]
+            try:
+                result = load(con, plans, provider=PROVIDER, load_id=load_id, label=label,
+                              progress=progress, progress_bar=progress_bar)
+                break
+            except BlankNumber as blank:  # rare: read every CSV's numbers as text
+                if as_text:
+                    raise AssertionError(f"{blank}: blank number cell on the text path") from None
+                as_text = {src.name for src, _ in described if not is_parquet(src.path.name)}
+                if progress:
+                    progress(f"{blank}: a number cell holds only whitespace; reading the CSV "
+                             "files as text")
+    finally:
+        con.execute("RESET preserve_insertion_order")
+    if progress and result.replaced_rows:
+        progress(f"replaced {result.replaced_rows} rows of {', '.join(result.billing_periods)} "
+                 f"from earlier loads ({result.replaced_from}); load every file of a billing "
+                 "period in one command")
+    return result

@@ -145,3 +145,40 @@ def test_default_fixes_ccfs_gcp_quirks(estimates):
     # 2.775 kWh for 212.50 USD, applied to g34's 281.25 USD
     assert dflt["g34"]["estimate_path"] == "from_cost"
     assert dflt["g34"]["energy_kwh"] == pytest.approx(2.775 / 212.5 * 281.25, rel=REL)
+
+
+def test_the_export_itself_through_the_ingest_path_matches_ccf(tmp_path):
+    """The same month from the export file (83 lines: hourly usage lines with credits, tax
+    and rounding lines) through ``ingest gcp-billing``: every estimate is linear in the usage
+    amount and CCF's ratios are sums over the batch, so per (SKU, region) our sums equal the
+    sums of CCF's rows; tax, rounding and credit lines add cost and no CO2e."""
+    from ccf_py import api
+
+    ccf_rows = [r for r in _ccf().values() if r["expect_source"] == "ccf"]
+    expected: dict[tuple[str, str], list[float]] = {}
+    for r in ccf_rows:
+        sums = expected.setdefault((r["usage_type"], r["region"]), [0.0, 0.0, 0.0])
+        sums[0] += float(r["ccf_energy_kwh"])
+        sums[1] += float(r["ccf_co2e_total_kg"])
+        sums[2] += float(r["ccf_co2e_embodied_kg"] or 0)
+    with api.open_db(tmp_path / "gcp.duckdb") as db:
+        api.ingest_gcp_billing(db, [str(FIX / "gcp_input.jsonl")])
+        create_estimates(db.con, "ccf", materialize=True)
+        ours = {(u, r or ""): (e, t, m) for u, r, e, t, m in db.con.execute(
+            "SELECT usage_type, region, sum(energy_kwh), sum(co2e_total_kg), "
+            "sum(co2e_embodied_kg) FROM fct_usage_estimates WHERE usage_class <> 'non_usage' "
+            "GROUP BY ALL").fetchall()}
+        non_usage = db.con.execute(
+            "SELECT count(*), sum(energy_kwh), sum(co2e_total_kg), round(sum(cost), 2) "
+            "FROM fct_usage_estimates WHERE usage_class = 'non_usage'").fetchone()
+        total_cost = db.con.execute("SELECT round(sum(cost), 3) FROM fct_usage_estimates"
+                                    ).fetchone()[0]
+    assert set(ours) == set(expected)
+    for k, (kwh, kg, emb) in expected.items():
+        assert ours[k][0] == pytest.approx(kwh, rel=REL, abs=1e-12), k
+        assert ours[k][1] == pytest.approx(kg, rel=REL, abs=1e-12), k
+        assert ours[k][2] == pytest.approx(emb, rel=REL, abs=1e-12), k
+    # 3 tax lines, 1 rounding line and the credit rows: cost only
+    assert non_usage[0] > 4 and non_usage[1] == 0 and non_usage[2] == 0
+    # the parity README's totals: cost 7 927.873, credits -1 090.42
+    assert total_cost == pytest.approx(7927.873 - 1090.42, abs=1e-9)

@@ -23,7 +23,7 @@ from ccf_py import __version__, coefficients
 from ccf_py import db as dbmod
 from ccf_py.errors import ConfigError
 from ccf_py.estimate import check_methodology, create_estimates, drop_estimates
-from ccf_py.ingest import aws_cur
+from ccf_py.ingest import aws_cur, focus
 from ccf_py.ingest.aws_cur import snake
 from ccf_py.ingest.load import IngestResult
 from ccf_py.ingest.sources import expand_sources
@@ -36,7 +36,8 @@ from ccf_py.model import (
 )
 from ccf_py.report.render import confidence_line
 
-__all__ = ["Database", "IngestResult", "ingest_aws_cur", "monthly_report", "open_db",
+__all__ = ["Database", "IngestResult", "ingest_auto", "ingest_aws_cur", "ingest_focus",
+           "monthly_report", "open_db",
            "parse_by", "parse_month", "report"]
 
 # report key -> SQL expression over fct_usage_estimates (fixed identifiers, never user text)
@@ -93,6 +94,48 @@ def ingest_aws_cur(db: Database, specs: Sequence[str], *, endpoint_url: str | No
                                 progress_bar=progress_bar)
     drop_estimates(db.con)  # they describe the data before this load
     return result
+
+
+def ingest_focus(db: Database, specs: Sequence[str], *, endpoint_url: str | None = None,
+                 progress: Callable[[str], None] | None = None,
+                 progress_bar: bool = False) -> IngestResult:
+    """Load FOCUS 1.0-1.3 cost and usage files (CSV, CSV.gz, Parquet) of any provider: files,
+    folders, globs or ``s3://`` prefixes; replaces reloaded (provider, account, period)s."""
+    with tempfile.TemporaryDirectory(prefix="ccf-py-") as tmp:
+        sources = expand_sources(specs, Path(tmp), endpoint_url=endpoint_url,
+                                 progress=progress)
+        result = focus.ingest(db.con, sources, label=" ".join(specs), progress=progress,
+                              progress_bar=progress_bar)
+    drop_estimates(db.con)  # they describe the data before this load
+    return result
+
+
+def ingest_auto(db: Database, specs: Sequence[str], *, endpoint_url: str | None = None,
+                progress: Callable[[str], None] | None = None,
+                detected: Callable[[str, str], None] | None = None,
+                progress_bar: bool = False) -> list[tuple[str, IngestResult]]:
+    """Load billing files of any supported kind: each file's kind is read from its header
+    (``ccf_py.ingest.detect``), then the files of one kind are loaded in one ingest call, kinds
+    in :data:`~ccf_py.ingest.detect.INGESTORS` order. ``detected(name, kind)`` hears each
+    file's kind before anything loads. Every file is detected and every needed ingestor found
+    before the first load; each kind then loads in its own transaction."""
+    from ccf_py.ingest import detect
+
+    with tempfile.TemporaryDirectory(prefix="ccf-py-") as tmp:
+        sources = expand_sources(specs, Path(tmp), endpoint_url=endpoint_url,
+                                 progress=progress)
+        groups = detect.group_by_kind(sources, detected)
+        ingestors = {kind: detect.ingestor(kind) for kind in groups}
+        results = []
+        try:
+            for kind, group in groups.items():
+                results.append((kind, ingestors[kind](
+                    db.con, group, label=" ".join(specs), progress=progress,
+                    progress_bar=progress_bar)))
+        finally:
+            if results:
+                drop_estimates(db.con)  # they describe the data before this load
+    return results
 
 
 def parse_month(month: str | None) -> date | None:

@@ -138,7 +138,8 @@ def replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, provider: str 
     con.execute("INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [load_id, datetime.now(UTC).replace(tzinfo=None), label, files, rows,
                  ",".join(periods), replaced])
-    return IngestResult(load_id, files, rows, replaced, periods, float(cost), ", ".join(sources))
+    replaced_from = ", ".join(dict.fromkeys(f for s in sources for f in s.split(", ")))
+    return IngestResult(load_id, files, rows, replaced, periods, float(cost), replaced_from)
 
 
 def _replace_provider(con: duckdb.DuckDBPyConnection, load_id: int, provider: str

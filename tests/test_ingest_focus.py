@@ -454,3 +454,10 @@ def test_cli_ingest_without_kind_refuses_an_unknown_file_before_loading(tmp_path
     assert r.stderr.startswith(f"Error: {other}: not a billing export this tool knows")
     assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_cli_help_for_focus_and_kindless_ingest(tmp_path):
+    r = ccf("ingest", "focus", "--help", cwd=tmp_path)
+    assert r.returncode == 0 and "FOCUS 1.0-1.3" in r.stdout
+    r = ccf("ingest", "--help", cwd=tmp_path)
+    assert r.returncode == 0 and "ccf-py ingest PATH..." in r.stdout and "aws-cur" in r.stdout

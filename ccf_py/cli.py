@@ -67,8 +67,8 @@ def main(ctx: click.Context, db: str | None, debug: bool) -> None:
 
 
 class IngestGroup(click.Group):
-    """``ccf-py ingest PATH...`` without a kind runs the hidden ``auto`` command, which detects
-    each file's kind from its header; ``ccf-py ingest aws-cur PATH...`` names the kind."""
+    """``ccf-py ingest PATH...`` without a kind runs the ``auto`` command, which detects each
+    file's kind from its header; ``ccf-py ingest aws-cur PATH...`` names the kind."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
@@ -82,6 +82,7 @@ def ingest() -> None:
 
     \b
     ccf-py ingest PATH...        detect each file's kind from its header, then load
+                                 (the same as: ccf-py ingest auto PATH...)
     ccf-py ingest KIND PATH...   load files of one kind (commands below)
     """
 
@@ -161,16 +162,20 @@ def ingest_focus(obj: Context, sources: tuple[str, ...], endpoint_url: str | Non
     click.echo(_loaded_line(res, "billed cost"))
 
 
-@ingest.command("auto", hidden=True)
+@ingest.command("auto")
 @click.argument("sources", nargs=-1, required=True)
 @_endpoint_option
 @click.pass_obj
 def ingest_auto(obj: Context, sources: tuple[str, ...], endpoint_url: str | None) -> None:
     """Detect each file's kind from its header (AWS CUR, FOCUS, GCP, Azure) and load it.
 
+    The default when `ingest` is given paths without a kind. Prints each file's kind, checks
+    every file before loading any, then loads each kind's files in one transaction.
+
     \b
     Example:
         ccf-py ingest cur/2026-10/ focus-2026-10.csv.gz
+        ccf-py ingest auto s3://billing/exports/
     """
     def detected(name: str, kind: str) -> None:
         click.echo(f"{name}: {kind}")

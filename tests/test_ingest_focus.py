@@ -307,6 +307,32 @@ def test_aws_pricing_unit_prefers_x_pricing_unit(tmp_path, db):
     assert db.con.execute("SELECT pricing_unit FROM billed_lines").fetchall() == [("Hrs",)]
 
 
+def test_parquet_with_typed_columns_and_maps(tmp_path, db):
+    """A Parquet export types its columns: DECIMAL cost, TIMESTAMP WITH TIME ZONE, MAP tags."""
+    path = tmp_path / "aws-focus.parquet"
+    with duckdb.connect() as con:
+        con.execute(f"""COPY (SELECT 1.5::DECIMAL(18, 6) AS BilledCost,
+            '111'::VARCHAR AS BillingAccountId, 'USD' AS BillingCurrency,
+            TIMESTAMPTZ '2024-09-01 00:00:00+00' AS BillingPeriodStart,
+            'Usage' AS ChargeCategory, TIMESTAMPTZ '2024-09-02 05:00:00+02' AS ChargePeriodStart,
+            2.0::DOUBLE AS ConsumedQuantity, 'Hrs' AS ConsumedUnit, 'AWS' AS ProviderName,
+            'Amazon Elastic Compute Cloud' AS ServiceName, 'AmazonEC2' AS x_ServiceCode,
+            'BoxUsage:t3.micro' AS x_UsageType, NULL::VARCHAR AS RegionId,
+            'us-east-1' AS RegionName, MAP {{'CostCenter': 'x', 'user:Team': 'y'}} AS Tags,
+            MAP {{'InstanceType': 't3.micro', 'CoreCount': '2'}} AS SkuPriceDetails)
+            TO '{path}' (FORMAT parquet)""")
+    api.ingest_focus(db, [str(path)])
+    assert db.con.execute(
+        "SELECT provider_name, service_name, x_usage_type, x_instance_type, x_vcpus, "
+        "consumed_unit, region_id, billing_period_start, charge_period_start, billed_cost, "
+        "CAST(tags AS VARCHAR) FROM billed_lines").fetchall() == [
+            ("aws", "AmazonEC2", "BoxUsage:t3.micro", "t3.micro", 2.0, "Hours", "us-east-1",
+             date(2024, 9, 1), datetime(2024, 9, 2, 3), 1.5,
+             '{"cost_center":"x","team":"y"}')]
+    plan = focus._plan(Source(path.name, path), focus._describe(db.con, Source("p", path)), 1)
+    assert plan.shape == "FOCUS 1.1 Parquet"
+
+
 # ------------------------------------------------------------------------------------ bad input
 
 

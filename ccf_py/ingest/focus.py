@@ -29,7 +29,7 @@ category. The ``x_`` columns the providers add to their FOCUS exports give those
 | x_instance_type | SkuPriceDetails InstanceType [4]; azure: x_SkuDetails ServiceType; [5] |
 | x_vcpus | SkuPriceDetails CoreCount [4]; azure: x_SkuDetails VCPUs; NULL if not a number |
 | resource_id | ResourceId |
-| tags | Tags (JSON object; MAP in Parquet), keys snake case [6] |
+| tags | Tags (JSON object; MAP in Parquet), keys snake case, no ``user:`` [6] |
 
 [1] AWS, Amazon Web Services -> aws; Microsoft, Azure, Microsoft Azure -> azure; Google Cloud,
 GCP, Google -> gcp; Oracle, OCI -> oci (:data:`PROVIDER_NAMES`); any other name in lower case;
@@ -207,7 +207,11 @@ class _Columns:
     def raw(self, name: str) -> str:
         """The column, with the text 'NULL' as NULL (text columns only)."""
         col = qident(self.names[name.lower()])
-        return f"nullif({col}, 'NULL')" if "VARCHAR" in self.types[name.lower()] else col
+        return f"nullif({col}, 'NULL')" if self.is_text(name) else col
+
+    def is_text(self, name: str) -> bool:
+        """A text column (not a MAP or STRUCT whose type names VARCHAR inside)."""
+        return self.types[name.lower()].upper().startswith("VARCHAR")
 
     def get(self, name: str, typ: str) -> str | None:
         """The column converted to ``typ`` (None when the file lacks it); a text column
@@ -215,11 +219,11 @@ class _Columns:
         if not self.has(name):
             return None
         source_type = self.types[name.lower()]
-        if typ == "JSON" and ("MAP" in source_type or "STRUCT" in source_type):
+        if typ == "JSON" and not self.is_text(name):  # MAP / STRUCT (Parquet)
             return f"CAST(to_json({self.raw(name)}) AS JSON)"
-        if typ == "VARCHAR" and "VARCHAR" not in source_type:
+        if typ == "VARCHAR" and not self.is_text(name):
             return f"CAST({self.raw(name)} AS VARCHAR)"
-        if typ != "VARCHAR" and "VARCHAR" in source_type:
+        if typ != "VARCHAR" and self.is_text(name):
             self.conversions.append((self.names[name.lower()], self.raw(name),
                                      "TIMESTAMP" if typ == "TIMESTAMP" else typ))
         return typed(self.raw(name), source_type, typ)
@@ -234,7 +238,7 @@ class _Columns:
         """A JSON-ish column read leniently (a property bag: a bad one is no property)."""
         if not self.has(name):
             return None
-        if "VARCHAR" in self.types[name.lower()]:
+        if self.is_text(name):
             return f"TRY_CAST({typed(self.raw(name), 'VARCHAR', 'VARCHAR')} AS JSON)"
         return f"CAST(to_json({self.raw(name)}) AS JSON)"
 
@@ -272,7 +276,9 @@ def _tags_sql(cols: _Columns) -> str:
     if tags is None:
         return "CAST(NULL AS JSON)"
     entries = f"map_entries(from_json({tags}, '\"MAP(VARCHAR, VARCHAR)\"'))"
-    snake = f"list_transform({entries}, e -> {{'key': {_snake_sql('e.key')}, 'value': e.value}})"
+    # AWS writes cost-allocation tags as ``user:Team``; the CUR ingestor stores ``team``
+    key = _snake_sql("regexp_replace(e.key, '^user:', '')")
+    snake = f"list_transform({entries}, e -> {{'key': {key}, 'value': e.value}})"
     unique = (f"list_filter({snake}, (e, i) -> "
               f"list_position(list_transform({snake}, x -> x.key), e.key) = i)")
     return (f"CASE WHEN {tags} IS NULL OR json_type({tags}) <> 'OBJECT' "
@@ -311,8 +317,12 @@ def _plan(src: Source, columns: list[tuple[str, str]], load_id: int) -> FilePlan
     if missing:
         raise _not_cost_and_usage(src, names, missing)
     parquet = is_parquet(src.path.name)
-    provider = cols.derive("__ccf_provider", "coalesce("
-                           f"{_provider_sql(cols.first(PROVIDER_COLUMNS))}, 'unknown')")
+    # HostProviderName says "Not Applicable" for charges without infrastructure (tax...)
+    host = cols.get("HostProviderName", "VARCHAR")
+    name = cols.first(PROVIDER_COLUMNS[:2])
+    if host:
+        name = f"coalesce({name}, nullif(trim({host}), 'Not Applicable'))"
+    provider = cols.derive("__ccf_provider", f"coalesce({_provider_sql(name)}, 'unknown')")
     charge_start = cols.get("ChargePeriodStart", "TIMESTAMP")
     period = cols.get("BillingPeriodStart", "TIMESTAMP") or f"date_trunc('month', {charge_start})"
     category = cols.first(["ChargeCategory"])

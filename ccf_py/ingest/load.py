@@ -123,16 +123,20 @@ def replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, provider: str 
     """Delete earlier loads' rows of the (provider, billing account, billing period) triples
     just loaded: never another provider's or another account's. ``provider`` None: every
     provider among the loaded rows, each with its own pairs."""
-    rows, cost, all_periods = con.execute(
-        "SELECT count(*), coalesce(sum(billed_cost), 0), list(DISTINCT billing_period_start) "
-        f"FROM {TABLE} WHERE load_id = ?", [load_id]).fetchone()
-    periods = tuple(sorted({str(p)[:7] for p in all_periods or []}))
-    providers = [provider] if provider is not None else [r[0] for r in con.execute(
-        f"SELECT DISTINCT provider_name FROM {TABLE} WHERE load_id = ? ORDER BY 1",
-        [load_id]).fetchall()]
+    # one scan: per provider, the (billing account, period) pairs it loaded
+    loaded = con.execute(
+        "SELECT provider_name, count(*), coalesce(sum(billed_cost), 0), "
+        "list(DISTINCT {'account': billing_account_id, 'period': billing_period_start}) "
+        f"FROM {TABLE} WHERE load_id = ? GROUP BY provider_name ORDER BY provider_name",
+        [load_id]).fetchall()
+    rows = sum(n for _, n, _, _ in loaded)
+    cost = sum(c for _, _, c, _ in loaded)
+    periods = tuple(sorted({str(p["period"])[:7] for *_, pairs in loaded for p in pairs}))
     replaced, sources = 0, []
-    for name in providers:
-        n, source = _replace_provider(con, load_id, name)
+    for name, _, _, pairs in loaded:
+        if provider is not None and name != provider:
+            continue  # a provider module writes only its own name; never replace for another
+        n, source = _replace_provider(con, load_id, name, pairs)
         replaced += n
         sources += [source] if source else []
     con.execute("INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -142,13 +146,9 @@ def replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, provider: str 
     return IngestResult(load_id, files, rows, replaced, periods, float(cost), replaced_from)
 
 
-def _replace_provider(con: duckdb.DuckDBPyConnection, load_id: int, provider: str
-                      ) -> tuple[int, str]:
+def _replace_provider(con: duckdb.DuckDBPyConnection, load_id: int, provider: str,
+                      pairs: list[dict]) -> tuple[int, str]:
     """(rows deleted, their source files) for one provider of the load."""
-    pairs = con.execute(
-        "SELECT list(DISTINCT {'account': billing_account_id, 'period': billing_period_start}) "
-        f"FROM {TABLE} WHERE load_id = ? AND provider_name = ?", [load_id, provider]
-    ).fetchone()[0] or []
     earlier = pairs and con.execute(
         f"SELECT 1 FROM {TABLE} WHERE load_id <> ? AND provider_name = ? "
         f"AND billing_period_start IN ({', '.join('?' for _ in pairs)}) LIMIT 1",

@@ -149,6 +149,12 @@ def test_sample_columns_map_as_documented(db):
                       .fetchone()[0])
     assert tags["cost_center"] == json.loads(ms["Tags"])["CostCenter"] == "1234"
     assert "CostCenter" not in tags
+    # keys already in stored spelling: the object as the file has it
+    aws = next(r for r in rows if r["ProviderName"] == "AWS" and r["Tags"] != "NULL")
+    stored = q("SELECT tags FROM billed_lines WHERE resource_id = ? AND charge_period_start = ? "
+               "AND billed_cost = ?", [aws["ResourceId"], aws["ChargePeriodStart"],
+                                       float(aws["BilledCost"])]).fetchall()
+    assert [json.loads(t[0]) for t in stored] == [json.loads(aws["Tags"])] * len(stored)
 
 
 def test_sample_shape_is_focus_1_0(tmp_path):
@@ -487,3 +493,22 @@ def test_cli_help_for_focus_and_kindless_ingest(tmp_path):
     assert r.returncode == 0 and "FOCUS 1.0-1.3" in r.stdout
     r = ccf("ingest", "--help", cwd=tmp_path)
     assert r.returncode == 0 and "ccf-py ingest PATH..." in r.stdout and "aws-cur" in r.stdout
+
+
+def test_ingest_without_kind_loads_nothing_when_an_ingestor_is_missing(tmp_path, db):
+    import importlib.util
+
+    if importlib.util.find_spec("ccf_py.ingest.gcp_billing") is not None:
+        pytest.skip("the GCP ingestor is installed: nothing is missing")
+    from ccf_py.errors import ConfigError
+
+    gcp = FIX / "detect" / "gcp_standard_head.ndjson"
+    heard: list[tuple[str, str]] = []
+    with pytest.raises(ConfigError, match="no gcp-billing ingestor"):
+        api.ingest_auto(db, [str(SAMPLE), str(gcp)],
+                        detected=lambda name, kind: heard.append((name, kind)))
+    assert heard == [(str(gcp), "gcp-billing"), (str(SAMPLE), "focus")]
+    tables = {r[0] for r in db.con.execute(
+        "SELECT table_name FROM information_schema.tables").fetchall()}
+    assert "billed_lines" not in tables or \
+        db.con.execute("SELECT count(*) FROM billed_lines").fetchone()[0] == 0

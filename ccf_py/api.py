@@ -21,9 +21,9 @@ import duckdb
 
 from ccf_py import __version__, coefficients
 from ccf_py import db as dbmod
-from ccf_py.errors import ConfigError
+from ccf_py.errors import ConfigError, SourceError
 from ccf_py.estimate import check_methodology, create_estimates, drop_estimates
-from ccf_py.ingest import aws_cur, azure_export, gcp_billing
+from ccf_py.ingest import aws_cur, azure_export, focus, gcp_billing
 from ccf_py.ingest.aws_cur import snake
 from ccf_py.ingest.load import IngestResult
 from ccf_py.ingest.sources import expand_sources
@@ -36,9 +36,10 @@ from ccf_py.model import (
 )
 from ccf_py.report.render import confidence_line
 
-__all__ = ["Database", "IngestResult", "ingest_aws_cur", "ingest_azure_cost_query",
-           "ingest_azure_export", "ingest_gcp_bigquery", "ingest_gcp_billing",
-           "monthly_report", "open_db", "parse_by", "parse_month", "report"]
+__all__ = ["Database", "IngestResult", "ingest_auto", "ingest_aws_cur",
+           "ingest_azure_cost_query", "ingest_azure_export", "ingest_focus",
+           "ingest_gcp_bigquery", "ingest_gcp_billing", "monthly_report", "open_db",
+           "parse_by", "parse_month", "report"]
 
 # report key -> SQL expression over fct_usage_estimates (fixed identifiers, never user text)
 KEY_SQL = {
@@ -112,6 +113,20 @@ def ingest_gcp_billing(db: Database, specs: Sequence[str], *, endpoint_url: str 
     return result
 
 
+def ingest_focus(db: Database, specs: Sequence[str], *, endpoint_url: str | None = None,
+                 progress: Callable[[str], None] | None = None,
+                 progress_bar: bool = False) -> IngestResult:
+    """Load FOCUS 1.0-1.3 cost and usage files (CSV, CSV.gz, Parquet) of any provider: files,
+    folders, globs or ``s3://`` prefixes; replaces reloaded (provider, account, period)s."""
+    with tempfile.TemporaryDirectory(prefix="ccf-py-") as tmp:
+        sources = expand_sources(specs, Path(tmp), endpoint_url=endpoint_url,
+                                 progress=progress)
+        result = focus.ingest(db.con, sources, label=" ".join(specs), progress=progress,
+                              progress_bar=progress_bar)
+    drop_estimates(db.con)  # they describe the data before this load
+    return result
+
+
 def ingest_gcp_bigquery(db: Database, table: str, month: str, *,
                         endpoint_url: str | None = None,
                         progress: Callable[[str], None] | None = None) -> IngestResult:
@@ -164,6 +179,78 @@ def ingest_azure_cost_query(db: Database, scope: str, month: str, *,
                                      progress=progress, progress_bar=progress_bar)
     drop_estimates(db.con)
     return result
+def _expand_any(specs: Sequence[str], workdir: Path, *, endpoint_url: str | None,
+                progress: Callable[[str], None] | None) -> list:
+    """Files of any kind: ``gs://`` by Google's client, ``az://`` and blob URLs by Azure's,
+    ``s3://`` and local CUR-style names (.csv, .csv.gz, .parquet) as for ``aws-cur``, plus the
+    newline-delimited JSON of GCP exports found in local folders and globs (CUR manifests,
+    which are JSON too, are not billing data)."""
+    from ccf_py.ingest.azure_blob import expand_export_sources, is_blob_spec
+    from ccf_py.ingest.gcs import GS_SCHEME, expand_gcp_sources
+
+    gs = [s for s in specs if s.lower().startswith(GS_SCHEME)]
+    blob = [s for s in specs if is_blob_spec(s)]
+    rest = [s for s in specs if s not in gs and s not in blob]
+    found = {}
+    if gs:
+        found.update((src.name, src) for src in expand_gcp_sources(
+            gs, workdir, endpoint_url=endpoint_url, progress=progress))
+    if blob:
+        found.update((src.name, src) for src in expand_export_sources(
+            blob, workdir, progress=progress))
+    for spec in rest:
+        json_files = _local_json_exports(spec, workdir) if "://" not in spec else []
+        found.update((src.name, src) for src in json_files)
+        try:
+            found.update((src.name, src) for src in expand_sources(
+                [spec], workdir, endpoint_url=endpoint_url, progress=progress))
+        except SourceError:
+            if not json_files:  # a folder of JSON exports has no CUR-style files: fine
+                raise
+    return sorted(found.values(), key=lambda src: src.name)
+
+
+def _local_json_exports(spec: str, workdir: Path) -> list:
+    """GCP's newline-delimited JSON exports in a local folder or glob (a file named on its own
+    is taken by ``expand_sources`` whatever its name); CUR manifests are JSON, not billing."""
+    from ccf_py.ingest.cur_versions import MANIFEST_SUFFIX
+    from ccf_py.ingest.gcs import expand_gcp_sources
+
+    if Path(spec).is_file():
+        return []
+    try:
+        sources = expand_gcp_sources([spec], workdir)
+    except SourceError:
+        return []
+    return [src for src in sources if ".json" in src.path.name.lower()
+            and not src.path.name.endswith(MANIFEST_SUFFIX)]
+
+
+def ingest_auto(db: Database, specs: Sequence[str], *, endpoint_url: str | None = None,
+                progress: Callable[[str], None] | None = None,
+                detected: Callable[[str, str], None] | None = None,
+                progress_bar: bool = False) -> list[tuple[str, IngestResult]]:
+    """Load billing files of any supported kind: each file's kind is read from its header
+    (``ccf_py.ingest.detect``), then the files of one kind are loaded in one ingest call, kinds
+    in :data:`~ccf_py.ingest.detect.INGESTORS` order. ``detected(name, kind)`` hears each
+    file's kind before anything loads. Every file is detected and every needed ingestor found
+    before the first load; each kind then loads in its own transaction."""
+    from ccf_py.ingest import detect
+
+    with tempfile.TemporaryDirectory(prefix="ccf-py-") as tmp:
+        sources = _expand_any(specs, Path(tmp), endpoint_url=endpoint_url, progress=progress)
+        groups = detect.group_by_kind(sources, detected)
+        ingestors = {kind: detect.ingestor(kind) for kind in groups}
+        results = []
+        try:
+            for kind, group in groups.items():
+                results.append((kind, ingestors[kind](
+                    db.con, group, label=" ".join(specs), progress=progress,
+                    progress_bar=progress_bar)))
+        finally:
+            if results:
+                drop_estimates(db.con)  # they describe the data before this load
+    return results
 
 
 def parse_month(month: str | None) -> date | None:

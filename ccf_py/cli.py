@@ -66,15 +66,62 @@ def main(ctx: click.Context, db: str | None, debug: bool) -> None:
     ctx.obj = Context(db, debug)
 
 
-@main.group()
+class IngestGroup(click.Group):
+    """``ccf-py ingest PATH...`` without a kind runs the ``auto`` command, which detects each
+    file's kind from its header; ``ccf-py ingest aws-cur PATH...`` names the kind."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["auto", *args]
+        return super().parse_args(ctx, args)
+
+
+@main.group(cls=IngestGroup)
 def ingest() -> None:
-    """Load billing data into the database."""
+    """Load billing data into the database.
+
+    \b
+    ccf-py ingest PATH...        detect each file's kind from its header, then load
+                                 (the same as: ccf-py ingest auto PATH...)
+    ccf-py ingest KIND PATH...   load files of one kind (commands below)
+    """
+
+
+_SOURCES_HELP = ("SOURCES are files, folders, globs or s3://bucket/prefix URIs. Loading a "
+                 "billing period again replaces it; a failed load leaves the database unchanged.")
+_endpoint_option = click.option(
+    "--endpoint-url", default=None,
+    help="S3-compatible endpoint for s3:// sources (or $CCF_PY_S3_ENDPOINT_URL).")
+
+
+def _load(obj: Context, load):  # noqa: ANN001, ANN202 - load(db) -> result
+    """Run ``load`` on the database; a database this command created is removed on failure
+    ("the database exactly as it was": there was none)."""
+    target = Path(resolve_path(obj.db))
+    fresh = not target.exists()
+
+    def do():  # noqa: ANN202
+        try:
+            with api.open_db(obj.db) as db:
+                return load(db)
+        except BaseException:
+            if fresh:
+                for leftover in (target, target.with_name(target.name + ".wal")):
+                    leftover.unlink(missing_ok=True)
+            raise
+
+    return run(obj, do)
+
+
+def _loaded_line(res: api.IngestResult, cost: str = "unblended cost") -> str:
+    return (f"loaded {res.rows} rows from {res.files} file(s), billing period(s) "
+            f"{', '.join(res.billing_periods) or '-'}; replaced {res.replaced_rows} earlier "
+            f"rows; {cost} {res.cost_total:,.2f}")
 
 
 @ingest.command("aws-cur")
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--endpoint-url", default=None,
-              help="S3-compatible endpoint for s3:// sources (or $CCF_PY_S3_ENDPOINT_URL).")
+@_endpoint_option
 @click.pass_obj
 def ingest_aws_cur(obj: Context, sources: tuple[str, ...], endpoint_url: str | None) -> None:
     """Load AWS Cost and Usage Reports (legacy CSV/CSV.gz/Parquet, Athena, CUR 2.0).
@@ -87,24 +134,57 @@ def ingest_aws_cur(obj: Context, sources: tuple[str, ...], endpoint_url: str | N
         ccf-py ingest aws-cur 'cur/**/*.csv.gz'
         ccf-py --db finops.duckdb ingest aws-cur s3://billing/cur/myreport/
     """
-    target = Path(resolve_path(obj.db))
-    fresh = not target.exists()
+    res = _load(obj, lambda db: api.ingest_aws_cur(
+        db, list(sources), endpoint_url=endpoint_url, progress=_progress,
+        progress_bar=sys.stderr.isatty()))
+    click.echo(_loaded_line(res))
 
-    def do() -> api.IngestResult:
-        try:
-            with api.open_db(obj.db) as db:
-                return api.ingest_aws_cur(db, list(sources), endpoint_url=endpoint_url,
-                                          progress=_progress, progress_bar=sys.stderr.isatty())
-        except BaseException:
-            if fresh:  # "the database exactly as it was": there was none
-                for leftover in (target, target.with_name(target.name + ".wal")):
-                    leftover.unlink(missing_ok=True)
-            raise
 
-    res = run(obj, do)
-    click.echo(f"loaded {res.rows} rows from {res.files} file(s), billing period(s) "
-               f"{', '.join(res.billing_periods) or '-'}; replaced {res.replaced_rows} earlier "
-               f"rows; unblended cost {res.cost_total:,.2f}")
+@ingest.command("focus")
+@click.argument("sources", nargs=-1, required=True)
+@_endpoint_option
+@click.pass_obj
+def ingest_focus(obj: Context, sources: tuple[str, ...], endpoint_url: str | None) -> None:
+    """Load FOCUS 1.0-1.3 cost and usage exports of any provider (CSV, CSV.gz, Parquet).
+
+    SOURCES are files, folders, globs or s3://bucket/prefix URIs. Loading a billing period
+    again replaces it (per provider and billing account); a failed load leaves the database
+    unchanged.
+
+    \b
+    Example:
+        ccf-py ingest focus exports/focus-2024-09.csv.gz
+        ccf-py ingest focus s3://billing/focus/
+    """
+    res = _load(obj, lambda db: api.ingest_focus(
+        db, list(sources), endpoint_url=endpoint_url, progress=_progress,
+        progress_bar=sys.stderr.isatty()))
+    click.echo(_loaded_line(res, "billed cost"))
+
+
+@ingest.command("auto")
+@click.argument("sources", nargs=-1, required=True)
+@_endpoint_option
+@click.pass_obj
+def ingest_auto(obj: Context, sources: tuple[str, ...], endpoint_url: str | None) -> None:
+    """Detect each file's kind from its header (AWS CUR, FOCUS, GCP, Azure) and load it.
+
+    The default when `ingest` is given paths without a kind. Prints each file's kind, checks
+    every file before loading any, then loads each kind's files in one transaction.
+
+    \b
+    Example:
+        ccf-py ingest cur/2026-10/ focus-2026-10.csv.gz
+        ccf-py ingest auto s3://billing/exports/
+    """
+    def detected(name: str, kind: str) -> None:
+        click.echo(f"{name}: {kind}")
+
+    results = _load(obj, lambda db: api.ingest_auto(
+        db, list(sources), endpoint_url=endpoint_url, progress=_progress, detected=detected,
+        progress_bar=sys.stderr.isatty()))
+    for kind, res in results:
+        click.echo(f"{kind}: {_loaded_line(res, 'billed cost')}")
 
 
 @ingest.command("gcp-billing")

@@ -29,11 +29,14 @@ class IngestResult:
     replaced_from: str = ""   # source files of the rows that were replaced
 
 
-def load(con: duckdb.DuckDBPyConnection, plans: list[FilePlan], *, provider: str, load_id: int,
-         label: str, progress: Callable[[str], None] | None = None,
+def load(con: duckdb.DuckDBPyConnection, plans: list[FilePlan], *, provider: str | None,
+         load_id: int, label: str, progress: Callable[[str], None] | None = None,
          progress_bar: bool = False) -> IngestResult:
     """Insert every file of one provider, check the load, replace earlier periods: one
-    transaction. Every ``.gz`` part is read to its end on a thread beside the load."""
+    transaction. Every ``.gz`` part is read to its end on a thread beside the load.
+
+    ``provider`` None: the files hold several providers' rows (a FOCUS export); each
+    provider's earlier rows are replaced by its own (billing account, period) pairs."""
     con.execute(f"SET enable_progress_bar = {str(progress_bar).lower()}")
     # Measured (tests/benchmarks): FSST string compression analysis is ~15 % of ingest CPU for
     # a ~40 % smaller file, and row order inside the table carries no meaning; both off for
@@ -115,39 +118,57 @@ def _same_account(a: dict, b: dict) -> bool:
     return a["account"] is None or b["account"] is None or a["account"] == b["account"]
 
 
-def replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, provider: str, files: int,
-                    label: str) -> IngestResult:
+def replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, provider: str | None,
+                    files: int, label: str) -> IngestResult:
     """Delete earlier loads' rows of the (provider, billing account, billing period) triples
-    just loaded: never another provider's or another account's."""
-    rows, cost, pairs = con.execute(
-        "SELECT count(*), coalesce(sum(billed_cost), 0), "
+    just loaded: never another provider's or another account's. ``provider`` None: every
+    provider among the loaded rows, each with its own pairs."""
+    # one scan: per provider, the (billing account, period) pairs it loaded
+    loaded = con.execute(
+        "SELECT provider_name, count(*), coalesce(sum(billed_cost), 0), "
         "list(DISTINCT {'account': billing_account_id, 'period': billing_period_start}) "
-        f"FROM {TABLE} WHERE load_id = ?", [load_id]).fetchone()
-    pairs = pairs or []
-    periods = tuple(sorted({str(p["period"])[:7] for p in pairs}))
-    replaced, replaced_from = 0, ""
+        f"FROM {TABLE} WHERE load_id = ? GROUP BY provider_name ORDER BY provider_name",
+        [load_id]).fetchall()
+    rows = sum(n for _, n, _, _ in loaded)
+    cost = sum(c for _, _, c, _ in loaded)
+    periods = tuple(sorted({str(p["period"])[:7] for *_, pairs in loaded for p in pairs}))
+    replaced, sources = 0, []
+    for name, _, _, pairs in loaded:
+        if provider is not None and name != provider:
+            continue  # a provider module writes only its own name; never replace for another
+        n, source = _replace_provider(con, load_id, name, pairs)
+        replaced += n
+        sources += [source] if source else []
+    con.execute("INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [load_id, datetime.now(UTC).replace(tzinfo=None), label, files, rows,
+                 ",".join(periods), replaced])
+    replaced_from = ", ".join(dict.fromkeys(f for s in sources for f in s.split(", ")))
+    return IngestResult(load_id, files, rows, replaced, periods, float(cost), replaced_from)
+
+
+def _replace_provider(con: duckdb.DuckDBPyConnection, load_id: int, provider: str,
+                      pairs: list[dict]) -> tuple[int, str]:
+    """(rows deleted, their source files) for one provider of the load."""
     earlier = pairs and con.execute(
         f"SELECT 1 FROM {TABLE} WHERE load_id <> ? AND provider_name = ? "
         f"AND billing_period_start IN ({', '.join('?' for _ in pairs)}) LIMIT 1",
         [load_id, provider, *(p["period"] for p in pairs)]).fetchone()
-    if earlier:  # a first load of a month has nothing to replace: skip two scans
-        con.execute("CREATE OR REPLACE TEMP TABLE _loaded_periods (account VARCHAR, period DATE)")
-        con.executemany("INSERT INTO _loaded_periods VALUES (?, ?)",
-                        [(p["account"], p["period"]) for p in pairs])
-        # A NULL billing account (a CUR 2.0 export may omit the payer) matches any account of
-        # the provider's period: better to replace than to count the month twice.
-        match = f"""load_id <> $id AND provider_name = $provider AND EXISTS (
-                   SELECT 1 FROM _loaded_periods n
-                   WHERE n.period = {TABLE}.billing_period_start
-                     AND (n.account IS NULL OR {TABLE}.billing_account_id IS NULL
-                          OR n.account = {TABLE}.billing_account_id))"""
-        replaced_from = con.execute(
-            f"SELECT string_agg(DISTINCT source_file, ', ') FROM {TABLE} WHERE {match}",
-            {"id": load_id, "provider": provider}).fetchone()[0] or ""
-        replaced = con.execute(f"DELETE FROM {TABLE} WHERE {match}",
-                               {"id": load_id, "provider": provider}).fetchone()[0]
-        con.execute("DROP TABLE _loaded_periods")
-    con.execute("INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [load_id, datetime.now(UTC).replace(tzinfo=None), label, files, rows,
-                 ",".join(periods), replaced])
-    return IngestResult(load_id, files, rows, replaced, periods, float(cost), replaced_from)
+    if not earlier:  # a first load of a month has nothing to replace: skip two scans
+        return 0, ""
+    con.execute("CREATE OR REPLACE TEMP TABLE _loaded_periods (account VARCHAR, period DATE)")
+    con.executemany("INSERT INTO _loaded_periods VALUES (?, ?)",
+                    [(p["account"], p["period"]) for p in pairs])
+    # A NULL billing account (a CUR 2.0 export may omit the payer) matches any account of
+    # the provider's period: better to replace than to count the month twice.
+    match = f"""load_id <> $id AND provider_name = $provider AND EXISTS (
+               SELECT 1 FROM _loaded_periods n
+               WHERE n.period = {TABLE}.billing_period_start
+                 AND (n.account IS NULL OR {TABLE}.billing_account_id IS NULL
+                      OR n.account = {TABLE}.billing_account_id))"""
+    replaced_from = con.execute(
+        f"SELECT string_agg(DISTINCT source_file, ', ') FROM {TABLE} WHERE {match}",
+        {"id": load_id, "provider": provider}).fetchone()[0] or ""
+    replaced = con.execute(f"DELETE FROM {TABLE} WHERE {match}",
+                           {"id": load_id, "provider": provider}).fetchone()[0]
+    con.execute("DROP TABLE _loaded_periods")
+    return replaced, replaced_from

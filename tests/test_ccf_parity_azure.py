@@ -166,3 +166,50 @@ def test_s_disk_ccf_crash_is_reported_and_default_is_hdd(estimates):
     tb_h = 128 / 1000 * 24 * 31
     assert default["storage_tb_hours"] == pytest.approx(tb_h, rel=REL)
     assert default["energy_kwh"] == pytest.approx(tb_h * 0.65 * 1.185 * 3 / 1000, rel=REL)
+
+
+def test_default_fixes_on_the_parity_rows(estimates):
+    dflt, ccf = estimates["default"], estimates["ccf"]
+    # z16: 1 000 GB-months of Hot LRS blob in January 2024 (31 days): HDD, LRS 3 (Q13 and
+    # GB-months, not one day of GB)
+    tb_h = 1000 / 1000 * 24 * 31
+    assert dflt["z16"]["storage_tb_hours"] == pytest.approx(tb_h, rel=REL)
+    assert dflt["z16"]["energy_kwh"] == pytest.approx(tb_h * 0.65 * 1.185 * 3 / 1000, rel=REL)
+    assert ccf["z16"]["storage_tb_hours"] == pytest.approx(24, rel=REL)
+    # z02: the same operational energy; embodied in SCI form, TiR = 24 h (Q2): x 2 vCPUs
+    assert dflt["z02"]["energy_kwh"] == pytest.approx(ccf["z02"]["energy_kwh"], rel=REL)
+    assert dflt["z02"]["co2e_embodied_kg"] == pytest.approx(1482.9 * 24 / 35040 * 2 / 64,
+                                                            rel=REL)
+    assert ccf["z02"]["co2e_embodied_kg"] == pytest.approx(
+        dflt["z02"]["co2e_embodied_kg"] / 2, rel=REL)
+    # z23: SQL Database vCores are not replicated in default (CCF: x 3)
+    assert dflt["z23"]["energy_kwh"] == pytest.approx(ccf["z23"]["energy_kwh"] / 3, rel=REL)
+    # z12 (no size, no vCPUs) and z30 (AKS Uptime SLA): from cost, not 1 vCPU (Q13)
+    for rid in ("z12", "z30"):
+        assert dflt[rid]["estimate_path"] == "from_cost", rid
+        assert ccf[rid]["vcpu_hours"] == 24, rid
+    # z27: a licence is not estimated in either; z25 (LB rules) from cost in default
+    assert dflt["z27"]["estimate_path"] == "none" and dflt["z27"]["energy_kwh"] == 0
+    assert dflt["z25"]["estimate_path"] == "from_cost"
+    # z21: executions are no storage: from cost in default, nothing in ccf
+    assert dflt["z21"]["estimate_path"] == "from_cost"
+
+
+def test_block_sizes_in_a_batch(tmp_path):
+    """Q5 end to end: '10 Hours' of D2s v3, quantity 2.4 (= 24 h): default counts 24 h."""
+    extra = [{"row_id": "x01", "service": "Virtual Machines", "region": "eastus",
+              "usage_type": "D2s v3", "usage_unit": "10 Hours", "usage_amount": "2.4",
+              "vcpus": "2", "machine_type": "D2s v3", "cost": "2.304",
+              "timestamp": "2024-01-15"},
+             {"row_id": "x02", "service": "Virtual Machines", "region": "eastus",
+              "usage_type": "D2s v3", "usage_unit": "1 Hour", "usage_amount": "1",
+              "vcpus": "2", "machine_type": "D2s v3", "cost": "0.096",
+              "timestamp": "2024-01-15", "charge": "UnusedReservation"}]
+    out = _estimate(tmp_path, extra)
+    assert out["default"]["x01"]["vcpu_hours"] == pytest.approx(48)
+    assert out["default"]["x01"]["energy_kwh"] == pytest.approx(
+        out["default"]["z02"]["energy_kwh"], rel=REL)
+    assert out["ccf"]["x01"]["vcpu_hours"] == pytest.approx(4.8)  # CCF: 2.4 "hours"
+    for method in ("ccf", "default"):
+        assert out[method]["x02"]["usage_class"] == "non_usage"
+        assert out[method]["x02"]["energy_kwh"] == 0

@@ -368,14 +368,12 @@ class AzureClassifier(ProviderClassifier):
                                 "storage:registry_day",
                                 tb_hours_per_unit=gb * unit.per_unit * HOURS_PER_DAY / GB_PER_TB)
         if unit.dimension == "per_month":  # managed disks: disk-months of the size
-            m = DISK_SIZE.match(meter)
-            table = "hdd_managed_disk_gb" if m and m["size"][0] == "S" else "ssd_managed_disk_gb"
-            gb = self._size(m["size"], table) if m else None
-            if gb is None:
+            disk = self._disk(meter)
+            if disk is None:
                 return self.unknown(key, "unknown", "per_month_not_a_disk")
-            medium = "hdd" if table.startswith("hdd") else "ssd"
+            medium, gb = disk
             return self._gb_months(key, medium, f"storage:{medium}:disk_month", gb * unit.per_unit)
-        if not contains_word(CAPACITY_METERS, meter) and not DISK_SIZE.match(meter):
+        if not contains_word(CAPACITY_METERS, meter) and self._disk(meter) is None:
             return self.unknown(key, "unknown", "gb_month_not_capacity")
         return self._gb_months(key, self._medium(key, meter), "storage:gb_month", unit.per_unit)
 
@@ -384,9 +382,19 @@ class AzureClassifier(ProviderClassifier):
         (Microsoft storage account docs); other services' stored data SSD, as CCF."""
         if key.service != "Storage":
             return "ssd"
-        ssd = "Premium" in meter or "SSD" in meter or (
-            (m := DISK_SIZE.match(meter)) is not None and m["size"][0] in "PE")
-        return "ssd" if ssd else "hdd"
+        disk = self._disk(meter)
+        if disk is not None:
+            return disk[0]
+        return "ssd" if "Premium" in meter or "SSD" in meter else "hdd"
+
+    def _disk(self, meter: str) -> tuple[str, float] | None:
+        """A managed disk meter (``P10 LRS Disk``): its medium and size in GB (S = HDD)."""
+        m = DISK_SIZE.match(meter)
+        if not m or "Disk" not in meter:
+            return None
+        medium = "hdd" if m["size"][0] == "S" else "ssd"
+        gb = self._size(m["size"], f"{medium}_managed_disk_gb")
+        return (medium, gb) if gb is not None else None
 
     def _gb_months(self, key: UsageKey, medium: str, rule: str, gb_months: float) -> KeyClass:
         kc = self.storage(key, medium, rule, per_gb_month=True)

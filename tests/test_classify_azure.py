@@ -27,6 +27,8 @@ def key(meter: str, unit: str = "1 Hour", service: str = "Virtual Machines",
     ("100 /Month", "per_month", 100), ("1/Day", "per_day", 1), ("10 /Day", "per_day", 10),
     ("1 GB", "gb", 1), ("200 GB", "gb", 200), ("1 TB", "gb", 1000),
     ("50000 GB Seconds", "gb_seconds", 50000), ("1000 GB Hours", "gb_hours", 1000),
+    ("1 GiB/Hour", "storage_gb_hours", 2 ** 30 / 1e9),
+    ("1 GiB Second", "gb_seconds", 2 ** 30 / 1e9),
     ("10K", None, 10000), ("1M", None, 1e6), ("Bananas", None, 1), ("", None, 1)])
 def test_units_are_read_by_their_distinct_unit(unit, dimension, per_unit):
     u = read_unit(unit)
@@ -88,6 +90,15 @@ def test_standard_blob_storage_is_hdd_in_default():
     dtu = key("S0 DTUs", "1 GB/Month", service="SQL Database")
     assert CCF.classify(dtu).usage_class == "storage"
     assert DEFAULT.classify(dtu).estimate_path == "from_cost"
+
+
+def test_provisioned_capacity_per_hour_in_default():
+    """Premium SSD v2 bills provisioned GiB per hour: TB-hours directly (CCF: unknown unit)."""
+    k = key("Premium LRS Provisioned Capacity", "1 GiB/Hour", service="Storage")
+    dflt = DEFAULT.classify(k)
+    assert dflt.storage_tb_hours_per_unit == pytest.approx(2 ** 30 / 1e9 / 1000)
+    assert dflt.storage_wh_per_tb_hour == 1.2 and dflt.replication_factor == 3
+    assert CCF.classify(k).estimate_path == "from_cost"
 
 
 def test_managed_disks_are_disk_months_in_default():

@@ -21,7 +21,8 @@ estimated here); unknown usage is priced per unit of usage amount with the compu
 What ``default`` changes (README, "Methodology"):
 
 * units by their distinct unit, any spelling: ``10 Hours`` is 10 hours, ``100 GB/Month``
-  100 GB-months, ``10K`` ten thousand (Q5); a unit it cannot read is estimated from cost,
+  100 GB-months, ``1 GiB/Hour`` provisioned GiB-hours, ``10K`` ten thousand (Q5); a unit it
+  cannot read (or one without a physical model, like transactions) is estimated from cost,
   never an error;
 * stored GB-months and managed-disk months are TB-hours of the usage month (GB-months × 24 ×
   days in the month / 1000), not one day per line;
@@ -54,6 +55,7 @@ from ccf_py.coefficients import InstanceType
 
 HOURS_PER_DAY = 24
 GB_PER_TB = 1000
+GB_PER_GIB = 2 ** 30 / 1e9
 # CCF's managed-disk pattern (P/E sizes) used to read the disk size
 CCF_SSD_DISK = re.compile(r"(P|E)\d{1,2}")
 DISK_SIZE = re.compile(r"^(?P<size>[PES]\d{1,2})\b")
@@ -69,6 +71,10 @@ DIMENSIONS = {
     "/day": ("per_day", 1.0), "gb": ("gb", 1.0), "tb": ("gb", GB_PER_TB),
     "gbsecond": ("gb_seconds", 1.0), "gbseconds": ("gb_seconds", 1.0),
     "gbhour": ("gb_hours", 1.0), "gbhours": ("gb_hours", 1.0),
+    "gib/month": ("gb_months", GB_PER_GIB), "gib/hour": ("storage_gb_hours", GB_PER_GIB),
+    "gb/hour": ("storage_gb_hours", 1.0), "gibsecond": ("gb_seconds", GB_PER_GIB),
+    "gibseconds": ("gb_seconds", GB_PER_GIB), "gibhour": ("gb_hours", GB_PER_GIB),
+    "gibhours": ("gb_hours", GB_PER_GIB),
 }
 # default: CCF's STORAGE_USAGE_TYPES entries that bill capacity (the others are DTUs, nodes,
 # users, web tests, CI minutes...: not stored bytes)
@@ -315,7 +321,7 @@ class AzureClassifier(ProviderClassifier):
         unit = read_unit(key.pricing_unit or "")
         if unit.dimension == "hours":
             return self._hourly(key, meter, unit.per_unit)
-        if unit.dimension in ("gb_months", "per_month", "per_day"):
+        if unit.dimension in ("gb_months", "per_month", "per_day", "storage_gb_hours"):
             return self._stored(key, meter, unit)
         if unit.dimension == "gb":
             if (contains_word(self.lists["networking_usage_types"], meter)
@@ -375,6 +381,9 @@ class AzureClassifier(ProviderClassifier):
             return self._gb_months(key, medium, f"storage:{medium}:disk_month", gb * unit.per_unit)
         if not contains_word(CAPACITY_METERS, meter) and self._disk(meter) is None:
             return self.unknown(key, "unknown", "gb_month_not_capacity")
+        if unit.dimension == "storage_gb_hours":  # provisioned capacity per hour (GiB/Hour)
+            return self.storage(key, self._medium(key, meter), "storage:gb_hour",
+                                tb_hours_per_unit=unit.per_unit / GB_PER_TB)
         return self._gb_months(key, self._medium(key, meter), "storage:gb_month", unit.per_unit)
 
     def _medium(self, key: UsageKey, meter: str) -> str:

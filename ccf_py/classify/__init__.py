@@ -4,14 +4,16 @@ quantities); the SQL after them is one estimation path for every provider. See `
 from __future__ import annotations
 
 from ccf_py.classify.aws import USAGE_LINE_ITEM_TYPES, Classifier
+from ccf_py.classify.azure import AzureClassifier
 from ccf_py.classify.base import KEY_CLASS_COLUMNS, KeyClass, ProviderClassifier, UsageKey
 from ccf_py.classify.gcp import GcpClassifier
 from ccf_py.coefficients import Coefficients
 
-__all__ = ["CLASSIFIERS", "KEY_CLASS_COLUMNS", "USAGE_LINE_ITEM_TYPES", "Classifier",
-           "GcpClassifier", "KeyClass", "UsageKey", "classify_keys"]
+__all__ = ["CLASSIFIERS", "KEY_CLASS_COLUMNS", "USAGE_LINE_ITEM_TYPES", "AzureClassifier",
+           "Classifier", "GcpClassifier", "KeyClass", "UsageKey", "classify_keys"]
 
-CLASSIFIERS: dict[str, type[ProviderClassifier]] = {"aws": Classifier, "gcp": GcpClassifier}
+CLASSIFIERS: dict[str, type[ProviderClassifier]] = {"aws": Classifier, "gcp": GcpClassifier,
+                                                   "azure": AzureClassifier}
 
 
 def classify_keys(keys: list[UsageKey], coef: Coefficients, methodology: str

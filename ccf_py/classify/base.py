@@ -51,6 +51,7 @@ class KeyClass:
     memory_gb_hours_per_unit: float = 0.0
     storage_tb_hours_per_unit: float = 0.0
     storage_per_gb_month: bool = False     # TB-h depend on the days in the usage month
+    storage_gb_months_per_unit: float = 1.0  # with storage_per_gb_month: GB-months per unit
     storage_wh_per_tb_hour: float = 0.0
     network_gb_per_unit: float = 0.0
     replication_factor: float = 1.0
@@ -63,6 +64,9 @@ class KeyClass:
     # not per unit of cost, and its own kWh teach the ratio without embodied (CCF's GCP and
     # Azure method, ``ccf`` only)
     ratio_amount_per_unit: float = 0.0
+    # with ratio_amount_per_unit: CCF's "embodied kWh" (quirk Q1) of this key teaches the
+    # per-amount ratio too (CCF's Azure method; its GCP method leaves it out)
+    ratio_amount_with_embodied: bool = False
     feeds_ratio: bool = True               # its kWh and cost teach the unknown-usage ratios
     note: str = ""
 

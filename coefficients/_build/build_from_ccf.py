@@ -1,4 +1,4 @@
-"""Regenerate coefficients/*.csv (AWS part) from CCF's extracted tables.
+"""Regenerate coefficients/*.csv (AWS, GCP and Azure rows) from CCF's extracted tables.
 
 Run from the repository root with the shared reference folder beside it:
 
@@ -16,6 +16,7 @@ import json
 import re
 import sys
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1]
@@ -76,6 +77,7 @@ def instance_types(app: Path) -> None:
     for r in out:
         r["provider"] = "aws"
     out += gcp_machine_types(app)
+    out += azure_vm_types(app)
     write("instance_types.csv",
           ["provider", "instance_type", "family", "size", "vcpus", "memory_gb", "embodied_kg",
            "cpu_architectures", "gpu_count", "gpu_model", "burstable_baseline_pct",
@@ -170,6 +172,8 @@ def grid(app: Path) -> None:
         if not r["variant"].startswith("default"):
             continue  # GCP's carbon-free-energy variant is a market-based adjustment
         region = "*" if r["region"] == "Unknown" else r["region"]
+        if cloud == "azure":  # CCF's names ('EastUS') as exports spell them ('eastus')
+            region = region.lower()
         g = round(float(r["co2e_metric_ton_per_kwh"]) * 1e6, 9)
         if cloud == "gcp":
             src = ("Google Cloud region grid intensity via CCF GcpFootprintEstimationConstants.ts"
@@ -202,6 +206,7 @@ def lists(app: Path) -> None:
     src = "CCF packages/gcp/src/lib/BillingExportTypes.ts (b7a049c7; MachineTypes.ts for GPUs)"
     for name, values in GCP_LISTS.items():
         out += [{"provider": "gcp", "list": name, "value": v, "source": src} for v in values]
+    out += azure_lists(app)
     write("usage_lists.csv", ["provider", "list", "value", "source"], out)
 
 
@@ -248,6 +253,148 @@ GCP_LISTS: dict[str, tuple[str, ...]] = {
 }
 
 
+AZURE_SRC = f"{SRC_APP} azure/src/lib"
+# CCF's Azure tables of VirtualMachineTypes.ts, in the order its lookups consult them
+AZURE_SERIES = "VIRTUAL_MACHINE_TYPE_SERIES_MAPPING"
+AZURE_VCPU_MEMORY = "VIRTUAL_MACHINE_TYPE_VCPU_MEMORY_MAPPING"
+AZURE_CONSTRAINED = "VIRTUAL_MACHINE_TYPE_CONSTRAINED_VCPU_CAPABLE_MAPPING"
+
+
+def azure_vm_types(app: Path) -> list[dict]:
+    """CCF's Azure VM sizes, keyed by meter name ('D2s v3').
+
+    * Series sizes ([vCPU, GB, embodied t]): family = the series; CCF's largest size of a
+      series is its last row. A size listed in two series (E2 v5 ... E96 v5) belongs to the
+      last one (CCF's getSeriesFromInstanceType keeps the last match).
+    * vCPU/memory sizes (App Service, SQL vCore, ...): family ``vcpu-memory``, no embodied,
+      no largest size (CCF estimates no memory or embodied for them).
+    * constrained-vCPU sizes ([vCPU, GB, vCPUs of the full size, embodied t]): family
+      ``constrained-vcpu``; their largest is the full size (CCF's embodied), no memory.
+    Processors 'Unknown' are left empty (the Azure average applies)."""
+    rows = read(app / "azure_vm_types.csv")
+    series: OrderedDict[str, list[dict]] = OrderedDict()
+    for r in rows:
+        if r["table"] == AZURE_SERIES:
+            series.setdefault(r["series"], []).append(r)
+    chosen: dict[str, dict] = {}
+    for name, members in series.items():
+        largest = members[-1]
+        for r in members:
+            chosen.pop(r["vm_type"], None)  # re-insert: the last series wins, in its place
+            chosen[r["vm_type"]] = {
+                **_azure_row(r, name), "family_largest_vcpus": num(largest["vcpus"]),
+                "family_largest_memory_gb": num(largest["memory_gb"]),
+                "source": f"{AZURE_SRC}/VirtualMachineTypes.ts {AZURE_SERIES} "
+                          "(embodied from cloud-carbon-coefficients; t->kg)"}
+    for r in rows:
+        if r["table"] == AZURE_VCPU_MEMORY and r["vm_type"] not in chosen:
+            chosen[r["vm_type"]] = {**_azure_row(r, "vcpu-memory"),
+                                    "source": f"{AZURE_SRC}/VirtualMachineTypes.ts "
+                                              f"{AZURE_VCPU_MEMORY}"}
+    for r in rows:
+        if r["table"] == AZURE_CONSTRAINED and r["vm_type"] not in chosen:
+            raw = json.loads(r["raw"])  # [vCPU, GB, vCPUs of the full size, embodied t]
+            chosen[r["vm_type"]] = {
+                **_azure_row(r, "constrained-vcpu"),
+                "embodied_kg": repr(round(float(raw[3]) * 1000, 9)),
+                "family_largest_vcpus": num(str(raw[2])),
+                "source": f"{AZURE_SRC}/VirtualMachineTypes.ts {AZURE_CONSTRAINED} "
+                          "(embodied from cloud-carbon-coefficients; t->kg)"}
+    return list(chosen.values())
+
+
+def _azure_row(r: dict[str, str], family: str) -> dict[str, str]:
+    emb = r["embodied_tco2e"]
+    archs = "" if r["cpu_processors"] in ("", "Unknown") else r["cpu_processors"]
+    return {"provider": "azure", "instance_type": r["vm_type"], "family": family,
+            "size": r["vm_type"], "vcpus": num(r["vcpus"]), "memory_gb": num(r["memory_gb"]),
+            "embodied_kg": repr(round(float(emb) * 1000, 9)) if emb else "",
+            "cpu_architectures": archs, "gpu_count": r["gpu_count"],
+            "gpu_model": r["gpu_processors"], "burstable_baseline_pct": "",
+            "family_largest_vcpus": "", "family_largest_memory_gb": ""}
+
+
+# usage_classification_lists.csv (cloud azure) -> usage_lists.csv; unit lists hold NAME=value
+AZURE_LIST_NAMES = ("UNKNOWN_SERVICES", "UNKNOWN_USAGE_TYPES", "UNSUPPORTED_USAGE_TYPES",
+                    "COMPUTE_USAGE_UNITS", "STORAGE_USAGE_UNITS", "NETWORKING_USAGE_UNITS",
+                    "MEMORY_USAGE_UNITS", "STORAGE_USAGE_TYPES", "NETWORKING_USAGE_TYPES",
+                    "MEMORY_USAGE_TYPES")
+
+
+def azure_lists(app: Path) -> list[dict]:
+    out = []
+    for r in read(app / "usage_classification_lists.csv"):
+        if r["cloud"] != "azure" or r["list"] not in AZURE_LIST_NAMES:
+            continue
+        value = r["value"].split("=", 1)[1] if r["list"].endswith("_UNITS") else r["value"]
+        out.append({"provider": "azure", "list": r["list"].lower(), "value": value,
+                    "source": f"{AZURE_SRC}/ConsumptionTypes.ts"})
+    return out
+
+
+# azure_size_tables.csv table -> constants.csv key prefix (key = prefix:size, value in GB)
+AZURE_SIZE_TABLES = {"CACHE_MEMORY_GB": "redis_cache_gb",
+                     "SSD_MANAGED_DISKS_STORAGE_GB": "ssd_managed_disk_gb",
+                     "HDD_MANAGED_DISKS_STORAGE_GB": "hdd_managed_disk_gb",
+                     "CONTAINER_REGISTRY_STORAGE_GB": "container_registry_gb"}
+
+
+def azure_constants(app: Path) -> None:
+    """CCF's Azure size tables as constants (provider azure, key ``<table>:<size>``), merged
+    into the hand-maintained constants.csv: earlier rows with these prefixes are replaced."""
+    new = [{"provider": "azure", "key": f"{AZURE_SIZE_TABLES[r['table']]}:{r['key']}",
+            "value": num(r["value"]), "unit": "GB",
+            "source": f"{AZURE_SRC}/ConsumptionTypes.ts {r['table']}"}
+           for r in read(app / "azure_size_tables.csv")]
+    prefixes = tuple(f"{p}:" for p in AZURE_SIZE_TABLES.values())
+    merge("constants.csv", lambda r: r["provider"] == "azure" and r["key"].startswith(prefixes),
+          new)
+
+
+def merge(name: str, replaced: Callable[[dict[str, str]], bool], new: list[dict]) -> None:
+    """Rewrite a hand-maintained table: its rows for which ``replaced`` is true give way to
+    ``new`` (appended); every other line is kept byte for byte."""
+    path = OUT / name
+    with path.open(newline="", encoding="utf-8") as fh:
+        lines = fh.read().splitlines(keepends=True)
+    columns = next(csv.reader(lines[:1]))
+    kept = [line for line in lines[1:]
+            if not replaced(dict(zip(columns, next(csv.reader([line])), strict=True)))]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        fh.write(lines[0] + "".join(kept))
+        w = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
+        w.writerows({c: r.get(c, "") for c in columns} for r in new)
+    print(f"merged {name}: {len(new)} rows replaced or added")
+
+
+# CCF azure/src/lib/ReplicationFactors.ts: (service, usage type contains, priority, constant).
+# Its rule order is the priority; the values come from cloud_constants.csv.
+AZURE_REPLICATION = (
+    ("Storage", "LRS", 1, "STORAGE_LRS"), ("Storage", "GZRS", 2, "STORAGE_GZRS"),
+    ("Storage", "ZRS", 3, "STORAGE_ZRS"), ("Storage", "GRS", 4, "STORAGE_GRS"),
+    ("Storage", "Disks", 5, "STORAGE_DISKS"),
+    ("Azure Database for MySQL", "", 1, "DATABASE_MYSQL"),
+    ("Azure Cosmos DB", "Data Stored", 1, "COSMOS_DB"),
+    ("SQL Database", "Data Stored", 1, "SQL_DB"), ("SQL Database", "vCore", 2, "SQL_DB"),
+    ("Redis Cache", "", 1, "REDIS_CACHE"))
+
+
+def azure_replication(app: Path) -> None:
+    """Azure rows of replication_factors.csv (merged; other providers' rows kept). ``default``
+    uses the same copies: GRS/GZRS keep 3 copies in each of two regions (6), Cosmos DB 4
+    replicas per region (Microsoft docs); it applies them to stored data and memory only."""
+    consts = {r["key"]: r["value"] for r in read(app / "cloud_constants.csv")
+              if r["cloud"] == "azure"}
+    new = []
+    for service, contains, prio, name in AZURE_REPLICATION:
+        rf = num(consts[f"REPLICATION_FACTORS:{name}"])
+        new.append({"provider": "azure", "service": service, "usage_type_contains": contains,
+                    "priority": str(prio), "replication_factor_ccf": rf,
+                    "replication_factor_default": rf,
+                    "source": f"CCF azure ReplicationFactors.ts {name} ({SRC_APP})"})
+    merge("replication_factors.csv", lambda r: r["provider"] == "azure", new)
+
+
 def main() -> None:
     app = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/reference/ccf/ccf-app")
     instance_types(app)
@@ -255,6 +402,8 @@ def main() -> None:
     processors(app)
     grid(app)
     lists(app)
+    azure_constants(app)
+    azure_replication(app)
 
 
 if __name__ == "__main__":

@@ -15,9 +15,11 @@ SELECT $report_key AS report_key, provider, currency, billing_period, service, r
        -- kWh of rows that carry a cost: what a kWh-per-cost ratio may be learned from
        coalesce(sum(direct_kwh) FILTER (WHERE priced), 0) AS priced_direct_kwh,
        sum(embodied_kg) AS embodied_kg,
-       -- CCF's "embodied kWh" (quirk Q1) teaches its AWS ratios, not its per-amount ones
+       -- CCF's "embodied kWh" (quirk Q1) teaches its per-cost ratios (AWS) and, where the
+       -- key says so, its per-amount ones (Azure; not GCP)
        coalesce(sum(ccf_embodied_as_kwh(embodied_kg, gco2e_per_kwh))
-                FILTER (WHERE NOT ratio_by_amount), 0) AS ccf_embodied_kwh,
+                FILTER (WHERE NOT ratio_by_amount OR ratio_amount_with_embodied), 0)
+           AS ccf_embodied_kwh,
        sum(ratio_cost) AS ratio_cost
 FROM $usage_lines
 GROUP BY ALL

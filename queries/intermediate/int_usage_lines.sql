@@ -21,7 +21,7 @@ lines AS (
            -- the usage amount
            CASE WHEN kc.ratio_amount_per_unit > 0 THEN u.usage_amount * kc.ratio_amount_per_unit
                 ELSE u.ratio_cost END AS ratio_cost,
-           kc.ratio_amount_per_unit > 0 AS ratio_by_amount,
+           kc.ratio_amount_per_unit > 0 AS ratio_by_amount, kc.ratio_amount_with_embodied,
            kc.usage_class, kc.rule_id, kc.estimate_path, kc.instance_type, kc.ratio_unit, kc.note,
            kc.feeds_ratio,
            kc.replication_factor, rf.pue, rf.gco2e_per_kwh, rf.fallback_region,
@@ -29,7 +29,8 @@ lines AS (
            u.usage_amount * kc.gpu_hours_per_unit AS gpu_hours,
            u.usage_amount * kc.memory_gb_hours_per_unit AS memory_gb_hours,
            CASE WHEN kc.storage_per_gb_month
-                THEN ccf_gb_months_to_tb_hours(u.usage_amount, u.usage_start)
+                THEN ccf_gb_months_to_tb_hours(u.usage_amount * kc.storage_gb_months_per_unit,
+                                               u.usage_start)
                 ELSE u.usage_amount * kc.storage_tb_hours_per_unit END AS storage_tb_hours,
            u.usage_amount * kc.network_gb_per_unit AS network_gb,
            kc.cpu_min_w, kc.cpu_max_w, kc.gpu_min_w, kc.gpu_max_w, kc.storage_wh_per_tb_hour,

@@ -20,6 +20,7 @@ import pytest
 
 from ccf_py import db as dbmod
 from ccf_py.estimate import create_estimates
+from ccf_py.ingest.azure_export import block_size
 from ccf_py.ingest.table import DDL
 
 FIX = Path(__file__).parent / "fixtures" / "ccf_parity"
@@ -36,7 +37,9 @@ def _ccf() -> dict[str, dict[str, str]]:
 
 
 def insert_usage_rows(con, path: Path, extra: list[dict] | None = None) -> int:
-    """The parity rows (and ``extra`` rows of the same columns) as billed Azure lines."""
+    """The parity rows (and ``extra`` rows of the same columns) as billed Azure lines, as the
+    Azure ingestor writes them: CCF's amount is the export's Quantity (blocks of the unit),
+    the billing table's consumed quantity is Quantity x block size."""
     con.execute(DDL)
     with path.open() as fh:
         rows = list(csv.DictReader(fh)) + (extra or [])
@@ -49,7 +52,8 @@ def insert_usage_rows(con, path: Path, extra: list[dict] | None = None) -> int:
         "VALUES ('azure', 'sub-0001', 'sub-0001', DATE '2024-01-01', ?, ?, ?, ?, ?, ?, ?, ?, "
         "?, ?, 'USD', ?, ?, ?, 'azure_input.csv', 1)",
         [(r["timestamp"], r.get("charge", "Usage"), r.get("charge", "Usage"), r["service"],
-          r["usage_type"], r["region"] or None, float(r["usage_amount"]), r["usage_unit"],
+          r["usage_type"], r["region"] or None,
+          float(r["usage_amount"]) * block_size(r["usage_unit"]), r["usage_unit"],
           float(r["cost"]), float(r["cost"]), float(r["vcpus"]) if r["vcpus"] else None,
           r["machine_type"] or None, r["row_id"]) for r in rows])
     return len(rows)

@@ -36,18 +36,20 @@ def test_units_are_read_by_their_distinct_unit(unit, dimension, per_unit):
 
 
 def test_block_sizes_ignored_in_ccf_applied_in_default():
-    """Q5: CCF counts a '10 Hours' quantity as hours; the export's quantity is in blocks."""
+    """Q5: the export's Quantity counts blocks ('10 Hours'); the billing table's amount is
+    Quantity x block, in hours. CCF counted one block as one hour, so per hour of the amount
+    ``ccf`` gives 1/10 of the vCPU-hours; ``default`` the hours."""
     for unit, hours in (("1 Hour", 1), ("10 Hours", 10), ("100 Hours", 100)):
         k = key("D2s v3", unit)
-        assert CCF.classify(k).vcpu_hours_per_unit == 2
-        assert DEFAULT.classify(k).vcpu_hours_per_unit == 2 * hours
+        assert CCF.classify(k).vcpu_hours_per_unit == pytest.approx(2 / hours)
+        assert DEFAULT.classify(k).vcpu_hours_per_unit == 2
         # embodied: CCF's TiR = hours / vCPUs (Q2); default the hours
-        assert CCF.classify(k).embodied_time_per_unit == pytest.approx(1 / 2)
-        assert DEFAULT.classify(k).embodied_time_per_unit == hours
+        assert CCF.classify(k).embodied_time_per_unit == pytest.approx(1 / 2 / hours)
+        assert DEFAULT.classify(k).embodied_time_per_unit == 1
     k = key("Hot LRS Data Stored", "100 GB/Month", service="Storage")
-    assert CCF.classify(k).storage_tb_hours_per_unit == pytest.approx(24 / 1000)
+    assert CCF.classify(k).storage_tb_hours_per_unit == pytest.approx(24 / 1000 / 100)
     dflt = DEFAULT.classify(k)
-    assert dflt.storage_per_gb_month and dflt.storage_gb_months_per_unit == 100
+    assert dflt.storage_per_gb_month and dflt.storage_gb_months_per_unit == 1
 
 
 def test_unreadable_units_never_fail():
@@ -56,7 +58,10 @@ def test_unreadable_units_never_fail():
         assert (kc.usage_class, kc.estimate_path) == ("unknown", "from_cost"), unit
         # CCF: a unit in none of its lists is unknown (priced per unit of usage amount)
         ccf = CCF.classify(key("Standard Transactions", unit, service="Storage"))
-        assert ccf.estimate_path == "from_cost" and ccf.ratio_amount_per_unit == 1.0, unit
+        # ... per export Quantity, i.e. per block of the amount ('10K': 1/10 000 of it)
+        per_block = {"10K": 1e-4, "1M": 1e-6}.get(unit, 1.0)
+        assert ccf.estimate_path == "from_cost", unit
+        assert ccf.ratio_amount_per_unit == pytest.approx(per_block), unit
 
 
 def test_s_disk_crashes_ccf_and_is_hdd_in_default():
@@ -150,8 +155,9 @@ def test_constrained_vcpu_size_embodied_is_the_full_size():
 def test_gpu_sizes_add_gpu_hours():
     k = key("NC24s v3", "10 Hours")
     ccf, dflt = CCF.classify(k), DEFAULT.classify(k)
-    assert (ccf.gpu_hours_per_unit, ccf.gpu_min_w, ccf.gpu_max_w) == (4, 35, 306)  # 4 V100
-    assert dflt.gpu_hours_per_unit == 40 and dflt.vcpu_hours_per_unit == 240
+    assert ccf.gpu_hours_per_unit == pytest.approx(4 / 10)    # 4 V100 per block of 10 h
+    assert (ccf.gpu_min_w, ccf.gpu_max_w) == (35, 306)
+    assert dflt.gpu_hours_per_unit == 4 and dflt.vcpu_hours_per_unit == 24
 
 
 def test_replication_on_compute_in_ccf_only():
@@ -180,8 +186,9 @@ def test_memory_meters():
     for clf in (CCF, DEFAULT):
         assert clf.classify(k).memory_gb_hours_per_unit == pytest.approx(1 / 3600)
     k = key("Memory Duration", "50000 GB Seconds", service="Container Instances")
-    assert CCF.classify(k).memory_gb_hours_per_unit == pytest.approx(1 / 3600)   # Q5
-    assert DEFAULT.classify(k).memory_gb_hours_per_unit == pytest.approx(50000 / 3600)
+    # Q5: CCF counts one block of 50 000 GB-s as 1 GB-s
+    assert CCF.classify(k).memory_gb_hours_per_unit == pytest.approx(1 / 3600 / 50000)
+    assert DEFAULT.classify(k).memory_gb_hours_per_unit == pytest.approx(1 / 3600)
 
 
 def test_charge_types_other_than_usage_are_not_usage():

@@ -10,8 +10,13 @@ them, ``instance_types.csv`` CCF's VM sizes (by meter name), ``constants.csv`` i
 (``Purchase``, ``Refund``, ``Tax``, ``UnusedReservation``, ``UnusedSavingsPlan``...) are not
 usage: no workload ran for them.
 
+The usage amount is the billing table's consumed quantity: the export's Quantity (blocks of
+the unit of measure) x the block size (``ingest.azure_export``), so ``10 Hours`` rows arrive in
+hours.
+
 ``ccf`` reproduces CCF's ``getEstimateByPricingUnit`` including its quirks: the unit's block
-size is not applied (Q5: "10 Hours" counts as 1 hour per unit); a managed disk is one day of
+size is not applied (Q5: one "10 Hours" block counts as 1 hour; ``ccf`` divides its per-unit
+quantities by the block size to get CCF's per-Quantity numbers back); a managed disk is one day of
 its size per line whatever the quantity (per unit of quantity here, the same for CCF's daily
 lines of quantity 1); ``1 GB/Month`` is read as GB stored for one day (× 24 h); an hourly meter
 of unknown size is 1 vCPU (Q13); standard HDD disks whose name holds ``LRS`` crash CCF (Q7: not
@@ -20,8 +25,8 @@ estimated here); unknown usage is priced per unit of usage amount with the compu
 
 What ``default`` changes (README, "Methodology"):
 
-* units by their distinct unit, any spelling: ``10 Hours`` is 10 hours, ``100 GB/Month``
-  100 GB-months, ``1 GiB/Hour`` provisioned GiB-hours, ``10K`` ten thousand (Q5); a unit it
+* units by their distinct unit, any spelling: a ``10 Hours`` amount is hours, a
+  ``100 GB/Month`` one GB-months, ``1 GiB/Hour`` provisioned GiB-hours (Q5); a unit it
   cannot read (or one without a physical model, like transactions) is estimated from cost,
   never an error;
 * stored GB-months and managed-disk months are TB-hours of the usage month (GB-months × 24 ×
@@ -52,6 +57,7 @@ from typing import Any
 from ccf_py.classify.base import KeyClass, ProviderClassifier, UsageKey
 from ccf_py.classify.gcp import contains_word
 from ccf_py.coefficients import InstanceType
+from ccf_py.ingest.azure_export import block_size
 
 HOURS_PER_DAY = 24
 GB_PER_TB = 1000
@@ -82,13 +88,19 @@ CAPACITY_METERS = ("Data Stored", "Metadata", "Registry Unit", "ZRS", "LRS", "GR
                    "Data Retention", "Pay-as-you-go Data at Rest",
                    "Pay as you go Warm Storage")
 
+# KeyClass quantities per unit of usage amount (scaled together when the amount's unit changes)
+PER_UNIT_FIELDS = ("vcpu_hours_per_unit", "gpu_hours_per_unit", "memory_gb_hours_per_unit",
+                   "storage_tb_hours_per_unit", "storage_gb_months_per_unit",
+                   "network_gb_per_unit", "embodied_time_per_unit", "ratio_amount_per_unit")
+
 
 @dataclass(frozen=True)
 class Unit:
     """A unit of measure read by its distinct unit: ``10 Hours`` is 10 x hours."""
 
     dimension: str | None
-    per_unit: float
+    per_unit: float     # distinct units (hours, GB...) per 1 of the unit: block x factor
+    block: float = 1.0  # the unit's own block size ('10 Hours': 10)
 
 
 def read_unit(text: str) -> Unit:
@@ -100,7 +112,7 @@ def read_unit(text: str) -> Unit:
     n = float(m["n"]) if m["n"] else 1.0
     n *= SCALE[m["k"] or ""]
     dim, factor = DIMENSIONS.get(m["rest"].replace(" ", "").lower(), (None, 1.0))
-    return Unit(dim, n * factor)
+    return Unit(dim, n * factor, n)
 
 
 def ccf_meter(meter: str) -> str:
@@ -139,8 +151,20 @@ class AzureClassifier(ProviderClassifier):
                                      "carries its energy")
             return self.unknown(key, "unknown", f"unsupported:{hit}")
         if rule := self._unknown_rule(key, meter):
-            return self._amount(self.unknown(key, "unknown", rule))
-        return self._ccf(key, meter) if self.ccf else self._default(key, meter)
+            return self._per_raw_quantity(key, self._amount(self.unknown(key, "unknown", rule)))
+        if self.ccf:
+            return self._per_raw_quantity(key, self._ccf(key, meter))
+        return self._default(key, meter)
+
+    def _per_raw_quantity(self, key: UsageKey, kc: KeyClass) -> KeyClass:
+        """The amount is FOCUS's ConsumedQuantity: the export's Quantity (blocks of the unit)
+        x the block size (``ingest.azure_export``). CCF read Quantity as is, so ``ccf``'s
+        per-unit quantities, which follow CCF, apply per block: ÷ the block size."""
+        block = block_size(key.pricing_unit)
+        if block == 1.0:
+            return kc
+        scaled = {f: getattr(kc, f) / block for f in PER_UNIT_FIELDS}
+        return KeyClass(**{**kc.__dict__, **scaled})
 
     # ---- shared -------------------------------------------------------------------------
     def _meter(self, usage_type: str) -> str:
@@ -318,7 +342,10 @@ class AzureClassifier(ProviderClassifier):
 
     # ---- default ------------------------------------------------------------------------
     def _default(self, key: UsageKey, meter: str) -> KeyClass:
-        unit = read_unit(key.pricing_unit or "")
+        read = read_unit(key.pricing_unit or "")
+        # the amount is already in the unit's distinct units (Quantity x block, see
+        # ingest.azure_export): per 1 of it, only the dimension's own factor (TB -> GB) is left
+        unit = Unit(read.dimension, read.per_unit / read.block)
         if unit.dimension == "hours":
             return self._hourly(key, meter, unit.per_unit)
         if unit.dimension in ("gb_months", "per_month", "per_day", "storage_gb_hours"):

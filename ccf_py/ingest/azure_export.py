@@ -62,6 +62,7 @@ an actual and an amortized export of the same billing account and month in one l
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -150,6 +151,28 @@ def block_size_sql(unit: str) -> str:
     scale = (f"CASE WHEN regexp_matches({unit}, '^\\s*[0-9.]+\\s*K') THEN 1000 "
              f"WHEN regexp_matches({unit}, '^\\s*[0-9.]+\\s*M') THEN 1000000 ELSE 1 END")
     return f"coalesce(TRY_CAST({sizes}[{unit}] AS DOUBLE), {number} * {scale}, 1)"
+
+
+@cache
+def _block_sizes() -> dict[str, float]:
+    with (DATA_DIR / "finopstoolkit_PricingUnits.csv").open(encoding="utf-8-sig",
+                                                            newline="") as fh:
+        return {r["UnitOfMeasure"]: float(r["PricingBlockSize"]) for r in csv.DictReader(fh)
+                if r["PricingBlockSize"].strip()}
+
+
+_BLOCK = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KM])?")
+
+
+def block_size(unit: str | None) -> float:
+    """:func:`block_size_sql` in Python (the classifier's ``ccf`` mode undoes it, since CCF
+    read Quantity as is): the toolkit's size, else the unit's own number (K, M scaled)."""
+    if unit in _block_sizes():
+        return _block_sizes()[unit]
+    m = _BLOCK.match(unit or "")
+    if not m:
+        return 1.0
+    return float(m[1]) * {"K": 1e3, "M": 1e6}.get(m[2] or "", 1.0)
 
 
 def distinct_unit_sql(unit: str) -> str:

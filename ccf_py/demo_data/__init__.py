@@ -1,4 +1,4 @@
-"""Deterministic demo and benchmark data: a synthetic legacy AWS Cost and Usage Report (CUR).
+"""Deterministic demo and benchmark data: synthetic AWS, Google Cloud and Azure bills.
 
 Why this package exists
 -----------------------
@@ -19,8 +19,14 @@ makes a bill that *looks and parses like a real one* without containing anyone's
 * :func:`generate_synthetic_cur_sql` returns a single DuckDB ``COPY`` statement that writes a
   large synthetic CUR (10 million rows in seconds) with the same header, for benchmarks.
 
+* :func:`generate_demo_gcp` (:mod:`.gcp`, :mod:`.gcp_catalog`) writes the same month of a Google
+  Cloud Billing standard usage cost export (BigQuery's nested schema as gzip NDJSON, daily lines)
+  and :func:`generate_demo_azure` (:mod:`.azure`, :mod:`.azure_catalog`) an Azure EA actual-cost
+  export (55 columns, UTF-8 BOM, gzip CSV), so a demo can show a multi-cloud month.
+
 Only the standard library is used, so the generator works anywhere the package is installed.
-Run ``python -m ccf_py.demo_data OUT.csv.gz [--month YYYY-MM] [--rows-scale N]``.
+Run ``python -m ccf_py.demo_data OUT [--provider aws|gcp|azure] [--month YYYY-MM] [--seed N]
+[--rows-scale N]`` (``--rows-scale`` is AWS only).
 
 Layout: :mod:`.header` (CUR columns), :mod:`.catalog` (accounts, regions, instance types, prices),
 :mod:`.formatting` (CUR number style), :mod:`.builder` (row builder, CSV writer), one module of
@@ -37,17 +43,21 @@ import pathlib
 import random
 from collections.abc import Sequence
 
+from ccf_py.demo_data.azure import generate_demo_azure
 from ccf_py.demo_data.builder import _CurBuilder, _DayEmitter, _write_csv_gz
 from ccf_py.demo_data.commitments import _commitments_and_adjustments
 from ccf_py.demo_data.fleet import _RI_INSTANCES, _fleet
 from ccf_py.demo_data.formatting import _parse_month
+from ccf_py.demo_data.gcp import generate_demo_gcp
 from ccf_py.demo_data.header import CUR_HEADER, LINE_ITEM_TYPES
 from ccf_py.demo_data.synthetic import generate_synthetic_cur_sql
 
 __all__ = [
     "CUR_HEADER",
     "LINE_ITEM_TYPES",
+    "generate_demo_azure",
     "generate_demo_cur",
+    "generate_demo_gcp",
     "generate_synthetic_cur_sql",
     "main",
 ]
@@ -84,24 +94,35 @@ def generate_demo_cur(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ccf_py.demo_data",
-        description="Write a deterministic synthetic one-month legacy AWS CUR (.csv.gz).",
+        description="Write a deterministic synthetic one-month bill: a legacy AWS CUR (.csv.gz), "
+        "a Google Cloud billing export (.jsonl.gz) or an Azure EA actual-cost export (.csv.gz).",
     )
     parser.add_argument("out", type=pathlib.Path, help="output file, e.g. demo.csv.gz")
+    parser.add_argument(
+        "--provider", choices=("aws", "gcp", "azure"), default="aws", help="default aws"
+    )
     parser.add_argument("--month", default="2026-10", help="billing month YYYY-MM")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     parser.add_argument(
         "--rows-scale",
         type=int,
         default=1,
-        help="repeat the demo company's resources N times (default 1, ~4.5k rows)",
+        help="AWS only: repeat the demo company's resources N times (default 1, ~4.5k rows)",
     )
     args = parser.parse_args(argv)
     if args.rows_scale < 1:
         parser.error("--rows-scale must be >= 1")
+    if args.rows_scale != 1 and args.provider != "aws":
+        parser.error("--rows-scale applies to --provider aws only")
     try:
-        rows = generate_demo_cur(
-            args.out, month=args.month, seed=args.seed, rows_scale=args.rows_scale
-        )
+        if args.provider == "gcp":
+            rows = generate_demo_gcp(args.out, month=args.month, seed=args.seed)
+        elif args.provider == "azure":
+            rows = generate_demo_azure(args.out, month=args.month, seed=args.seed)
+        else:
+            rows = generate_demo_cur(
+                args.out, month=args.month, seed=args.seed, rows_scale=args.rows_scale
+            )
     except ValueError as exc:
         parser.error(str(exc))
     print(rows)

@@ -1,4 +1,4 @@
-"""``python -m ccf_py.demo_data OUT.csv.gz [--month YYYY-MM] [--seed N] [--rows-scale N]``."""
+"""``python -m ccf_py.demo_data OUT [--provider aws|gcp|azure] [--month YYYY-MM] [--seed N]``."""
 
 from ccf_py.demo_data import main
 

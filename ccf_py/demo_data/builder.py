@@ -194,10 +194,15 @@ def _write_csv_gz(path: pathlib.Path, rows: Sequence[Mapping[str, str]]) -> None
     )
     writer.writeheader()
     writer.writerows(rows)
+    _write_gz(path, buffer.getvalue().encode("utf-8"))
+
+
+def _write_gz(path: pathlib.Path, data: bytes) -> None:
+    """gzip ``data`` with no file name and mtime 0, so the bytes depend on ``data`` only."""
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with (
         open(path, "wb") as raw,
         gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz,
     ):
-        gz.write(buffer.getvalue().encode("utf-8"))
+        gz.write(data)

@@ -431,10 +431,16 @@ def monthly_report(db: Database, *, month: str | None = None,
     totals = g().totals()
     covered = coverage(con)
     notes = (confidence_line(covered, methodology), *_notes(con, methodology))
+    # several clouds: services, regions and accounts are named per provider ("Storage" is
+    # Azure's, "Support" Google's), so the tables say whose they are
+    providers = [r[0] for r in con.execute(
+        "SELECT DISTINCT provider FROM fct_usage_estimates ORDER BY 1").fetchall()]
+    per = ("provider",) if len(providers) > 1 else ()
     return MonthlyReport(
         month=month, methodology=methodology, version=__version__,
         coefficients_fingerprint=coefficients.fingerprint(), totals=totals,
-        by_service=g("service"), by_region=g("region"), by_account=g("account"),
+        by_service=g(*per, "service"), by_region=g(*per, "region"),
+        by_account=g(*per, "account"),
         by_usage_class=g("usage_class"), by_day=g("day"),
         top_resources=g("resource_id", "service", limit=15), coverage=covered,
         notes=notes)

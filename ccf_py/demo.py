@@ -1,7 +1,8 @@
-"""``ccf-py demo``: a fresh database from the bundled month of AWS billing, and its report.
+"""``ccf-py demo``: a fresh database from a bundled multi-cloud month, and its report.
 
-The bundled file (``ccf_py/demo_files/aws_cur_demo_2026-10.csv.gz``) is synthetic but shaped
-like a real legacy CUR; :mod:`ccf_py.demo_data` regenerates it byte for byte.
+The bundled files (``ccf_py/demo_files/``: an AWS legacy CUR, a Google Cloud billing export as
+newline-delimited JSON and an Azure EA actual-cost export, all October 2026) are synthetic but
+shaped like real exports; :mod:`ccf_py.demo_data` regenerates them byte for byte.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from ccf_py import api
 from ccf_py.report.monthly import render_html, render_markdown
 
 DEMO_FILE = "aws_cur_demo_2026-10.csv.gz"
+GCP_DEMO_FILE = "gcp_billing_demo_2026-10.jsonl.gz"
+AZURE_DEMO_FILE = "azure_cost_demo_2026-10.csv.gz"
 
 
-def demo_file() -> Path:
-    return Path(str(resources.files("ccf_py"))) / "demo_files" / DEMO_FILE
+def demo_file(name: str = DEMO_FILE) -> Path:
+    return Path(str(resources.files("ccf_py"))) / "demo_files" / name
 
 
 def run_demo(out_dir: Path, *, methodology: str = "default",
@@ -29,6 +32,8 @@ def run_demo(out_dir: Path, *, methodology: str = "default",
         stale.unlink(missing_ok=True)
     with api.open_db(db_path) as db:
         api.ingest_aws_cur(db, [str(demo_file())], progress=progress)
+        api.ingest_gcp_billing(db, [str(demo_file(GCP_DEMO_FILE))], progress=progress)
+        api.ingest_azure_export(db, [str(demo_file(AZURE_DEMO_FILE))], progress=progress)
         monthly = api.monthly_report(db, methodology=methodology)
     md, html = out_dir / "report.md", out_dir / "report.html"
     md.write_text(render_markdown(monthly), encoding="utf-8")

@@ -109,3 +109,11 @@ def test_ccf_prices_unknown_gcp_usage_per_amount_default_per_cost():
     secret = CCF.classify(key("Secret version replica storage", unit="byte-seconds",
                               service="Secret Manager"))
     assert secret.ratio_unit == "Unknown"    # no known row has it: 0 kWh
+
+
+def test_support_is_a_contract_not_usage_in_default():
+    k = key("Enhanced Support", unit="month", service="Support")
+    assert DEFAULT.classify(k).usage_class == "non_usage"
+    assert CCF.classify(k).estimate_path == "none"          # CCF's query drops 'month'
+    k = key("Enhanced Support", unit="seconds", service="Support")
+    assert CCF.classify(k).usage_class == "unknown"          # CCF's unknown service

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ccf_py import api
-from ccf_py.demo import demo_file, run_demo
+from ccf_py.demo import AZURE_DEMO_FILE, GCP_DEMO_FILE, demo_file, run_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,16 +32,34 @@ def test_demo_writes_database_and_reports(demo_out):
     assert "October 2026" in html
 
 
-def test_demo_cost_reconciles_with_the_bundled_file(demo_out):
-    out, _ = demo_out
+def _bundled_costs() -> dict[str, Decimal]:
+    """Each bundled file's cost, read with csv/json (not ccf_py): AWS unblended cost; GCP
+    cost plus credits; Azure Cost (the EA sample's column)."""
     with gzip.open(demo_file(), "rt", newline="") as fh:
-        total = sum((Decimal(r["lineItem/UnblendedCost"] or "0")
-                     for r in csv.DictReader(fh)), Decimal(0))
+        aws = sum((Decimal(r["lineItem/UnblendedCost"] or "0") for r in csv.DictReader(fh)),
+                  Decimal(0))
+    gcp = Decimal(0)
+    with gzip.open(demo_file(GCP_DEMO_FILE), "rt") as fh:
+        for line in fh:
+            row = json.loads(line, parse_float=Decimal)
+            gcp += row["cost"] + sum((c["amount"] for c in row["credits"]), Decimal(0))
+    with gzip.open(demo_file(AZURE_DEMO_FILE), "rt", encoding="utf-8-sig", newline="") as fh:
+        azure = sum((Decimal(r["Cost"]) for r in csv.DictReader(fh)),
+                    Decimal(0))
+    return {"aws": aws, "gcp": gcp, "azure": azure}
+
+
+def test_demo_cost_reconciles_with_the_bundled_files(demo_out):
+    out, _ = demo_out
+    expected = _bundled_costs()
     with api.open_db(out / "demo.duckdb", read_only=True) as db:
-        t = api.report(db, by="usage_class", month="2026-10")
-    assert round(Decimal(str(t.totals()["cost"])), 2) == round(total, 2)
+        t = api.report(db, by="provider", month="2026-10")
+    ours = {row[0]: Decimal(str(row[1])) for row in t.rows}
+    assert set(ours) == set(expected)
+    for provider, total in expected.items():
+        assert round(ours[provider], 2) == round(total, 2), provider
     md = (out / "report.md").read_text()
-    assert f"{round(total, 2):,}" in md
+    assert f"{round(sum(expected.values()), 2):,}" in md
 
 
 def test_demo_covers_every_usage_class_and_flags_fallbacks(demo_out):

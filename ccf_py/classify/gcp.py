@@ -18,6 +18,7 @@ What ``default`` changes (README, "Methodology"; ``../shared/docs/ccf-methodolog
 * SSD-backed media that CCF files as HDD (balanced and extreme PD, Hyperdisk, Cloud SQL
   storage) at the SSD coefficient (Q23);
 * unknown usage priced from cost like every provider (CCF: per unit of usage amount, Q26);
+  a Support subscription is not usage (``non_usage``, as AWS Support);
   usage in units CCF's query drops (e.g. ``count``) estimated from cost instead of ignored.
 """
 
@@ -37,6 +38,8 @@ BYTES_PER_TIB = 2 ** 40
 # default: SSD-backed media whose SKU does not say "SSD" (Google Cloud disk and Cloud SQL docs)
 SSD_MEDIA = ("SSD", "Balanced PD", "Extreme PD", "Hyperdisk")
 GPU_ALIASES = {"Tesla T4": "Nvidia T4"}
+# default: services billed as a support contract, not as usage of machines (CCF: unknown)
+NOT_ENERGY_SERVICES = ("Support",)
 CUSTOM_TYPE = re.compile(r"^(?P<family>[a-z0-9]+)-custom-(?P<vcpus>\d+)-\d+(-ext)?$")
 
 
@@ -69,6 +72,8 @@ class GcpClassifier(ProviderClassifier):
             # CCF sets these services' unit to 'Unknown': no known row shares it, 0 kWh
             return KeyClass("unknown", f"ccf_unit_unknown_service:{svc}", "from_cost",
                             ratio_unit="Unknown", ratio_amount_per_unit=1.0)
+        if not self.ccf and svc in NOT_ENERGY_SERVICES:  # as AWS Support: a share of spend
+            return KeyClass("non_usage", f"not_energy_service:{svc}", "non_usage")
         if rule := self._unknown_rule(ut, unit, svc):
             return self._unknown_usage(key, rule)
         if unit == "seconds":

@@ -143,3 +143,17 @@ def test_unknown_ratio_levels_by_hand(tmp_path):
     assert got["req"] == pytest.approx((ec2 + s3) / 3.0 * 0.4)          # all usage
     assert (basis["nat"], basis["eks"], basis["req"]) == ("service_unit", "unit", "all_usage")
     assert ccf["req"] == 0                                             # CCF: unseen unit
+
+
+def test_aws_focus_unit_spellings_read_as_the_curs():
+    """An AWS FOCUS export says 'GB-Months' where the CUR says 'GB-Mo'."""
+    for focus, cur in (("GB-Months", "GB-Mo"), ("Lambda-GB-Seconds", "Lambda-GB-Second")):
+        for clf in (CCF, DEFAULT):
+            ut = "TimedStorage-ByteHrs" if cur == "GB-Mo" else "Lambda-GB-Second"
+            service = "AmazonS3" if cur == "GB-Mo" else "AWSLambda"
+            a = clf.classify(UsageKey(service, ut, focus, "Usage"))
+            b = clf.classify(UsageKey(service, ut, cur, "Usage"))
+            assert (a.usage_class, a.estimate_path, a.storage_wh_per_tb_hour,
+                    a.vcpu_hours_per_unit) == (b.usage_class, b.estimate_path,
+                                               b.storage_wh_per_tb_hour, b.vcpu_hours_per_unit)
+            assert a.estimate_path != "from_cost"

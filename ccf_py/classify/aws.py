@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import re
 import statistics
+from dataclasses import replace
 from typing import Any
 
-from ccf_py.classify.base import (
-    KeyClass,
-    ProviderClassifier,
-    UsageKey,
-)
-from ccf_py.classify.base import (
-    contains_any as _contains_any,
-)
-from ccf_py.classify.base import (
-    ends_with_any as _ends_with_any,
-)
+from ccf_py.classify.base import KeyClass, ProviderClassifier, UsageKey
+from ccf_py.classify.base import contains_any as _contains_any
+from ccf_py.classify.base import ends_with_any as _ends_with_any
 from ccf_py.coefficients import InstanceType
 
 USAGE_LINE_ITEM_TYPES = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")
@@ -32,6 +25,10 @@ ACCELERATOR_FAMILY = re.compile(r"^(p\d|g\d|gr\d|inf\d|trn\d|dl\d|vt\d|f\d)")
 GRAVITON2 = "AWS Graviton2"
 # Service prefixes of instance types in usage types (CCF extractInstanceTypeFromUsageType)
 CCF_TYPE_PREFIX = re.compile(r"^((db|cache|dax|dms|ml|mq|KernelGateway-ml|.+Kafka)\.)")
+# AWS FOCUS exports spell pricing units their own way; CCF never read FOCUS, so both
+# methodologies read them as the CUR's units
+FOCUS_UNIT_SPELLINGS = {"GB-Months": "GB-Mo", "Seconds": "seconds",
+                        "Lambda-GB-Seconds": "Lambda-GB-Second"}
 NOT_ENERGY_USAGE = ("ECS-EC2-GB-Hours", "ECS-EC2-vCPU-Hours", "EMR-EKS-EC2-GBHours",
                     "EMR-EKS-EC2-vCPUHours", "Dollar")
 
@@ -43,6 +40,8 @@ class Classifier(ProviderClassifier):
 
     # ---- entry point -------------------------------------------------------------------
     def classify(self, key: UsageKey) -> KeyClass:
+        if key.pricing_unit in FOCUS_UNIT_SPELLINGS:  # an AWS FOCUS export's PricingUnit
+            key = replace(key, pricing_unit=FOCUS_UNIT_SPELLINGS[key.pricing_unit])
         if key.line_item_type not in USAGE_LINE_ITEM_TYPES:
             return KeyClass("non_usage", f"line_item_type:{key.line_item_type or 'empty'}",
                             "non_usage")

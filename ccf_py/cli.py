@@ -223,27 +223,7 @@ def ingest_gcp_billing(obj: Context, sources: tuple[str, ...], table: str | None
         return api.ingest_gcp_billing(db, list(sources), endpoint_url=endpoint_url,
                                       progress=_progress, progress_bar=sys.stderr.isatty())
 
-    _ingest_and_report(obj, call)
-
-
-def _ingest_and_report(obj: Context, call) -> None:  # noqa: ANN001 - api call on a database
-    target = Path(resolve_path(obj.db))
-    fresh = not target.exists()
-
-    def do() -> api.IngestResult:
-        try:
-            with api.open_db(obj.db) as db:
-                return call(db)
-        except BaseException:
-            if fresh:  # "the database exactly as it was": there was none
-                for leftover in (target, target.with_name(target.name + ".wal")):
-                    leftover.unlink(missing_ok=True)
-            raise
-
-    res = run(obj, do)
-    click.echo(f"loaded {res.rows} rows from {res.files} file(s), billing period(s) "
-               f"{', '.join(res.billing_periods) or '-'}; replaced {res.replaced_rows} earlier "
-               f"rows; cost {res.cost_total:,.2f}")
+    click.echo(_loaded_line(_load(obj, call), "cost"))
 
 
 @ingest.command("azure-export")
@@ -286,7 +266,7 @@ def ingest_azure_export(obj: Context, sources: tuple[str, ...], connection_strin
         return api.ingest_azure_export(db, list(sources), connection_string=connection_string,
                                        progress=_progress, progress_bar=bar)
 
-    _ingest_and_report(obj, call)
+    click.echo(_loaded_line(_load(obj, call), "cost"))
 
 
 @main.command()

@@ -336,11 +336,12 @@ def _struct(fields: dict[str, str]) -> str:
 
 
 def report(db: Database, *, methodology: str = "default", by: str | Sequence[str] = ("service",),
-           month: str | None = None) -> ReportTable:
+           month: str | None = None, gcp_cfe: bool = False) -> ReportTable:
     """Cost, energy and CO2e grouped by ``by`` (see :data:`ccf_py.model.REPORT_KEYS`).
 
     Runs ``rpt_grouped`` over ``int_usage_keyed``: the billing rows are read once, summed per
-    usage key and the keys below, and the estimates run on those sums.
+    usage key and the keys below, and the estimates run on those sums. ``gcp_cfe``: GCP rows
+    use Google's carbon-free-energy adjusted grid factors (market-based; said in the notes).
     """
     check_methodology(methodology)
     keys = parse_by(by)
@@ -357,7 +358,9 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     pre = {c: e for c, e, k in zip(cols, exprs, keys, strict=True) if k not in CLASSIFIED_KEYS}
     final = {c: f"pre_key.{c}" if c in pre else e for c, e in zip(cols, exprs, strict=True)}
     create_estimates(db.con, methodology, parse_month(month), report_key=_struct(final),
-                     pre_key=_struct(pre), key_params=params)
+                     pre_key=_struct(pre), key_params=params, grid_variant=_variant(gcp_cfe))
+    if gcp_cfe:
+        notes = (*notes, CFE_NOTE)
     select = [f"report_key.{c} AS {c}" for c in cols]
     metrics = [f"coalesce(sum({m}), 0) AS {m}" for m in METRIC_COLUMNS]
     group = f"GROUP BY {', '.join(cols)}" if keys else ""
@@ -368,6 +371,15 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
         "GROUP BY 1 ORDER BY 4 DESC, 3 DESC").fetchall()
     return ReportTable(keys, tuple(tuple(r) for r in rows), methodology, month,
                        coverage=_coverage_rows(paths), notes=notes)
+
+
+CFE_NOTE = ("GCP rows use Google's carbon-free-energy adjusted grid factors (grid intensity x "
+            "(1 - CFE %)): a market-based figure, not a location-based one; SCI and most "
+            "reporting standards need the location-based report (without --gcp-cfe).")
+
+
+def _variant(gcp_cfe: bool) -> str:
+    return "gcp_cfe" if gcp_cfe else ""
 
 
 def _currencies(db: Database, month: str | None) -> tuple[list[str], tuple[str, ...]]:
@@ -410,7 +422,7 @@ def available_months(db: Database) -> list[str]:
 
 
 def monthly_report(db: Database, *, month: str | None = None,
-                   methodology: str = "default") -> MonthlyReport:
+                   methodology: str = "default", gcp_cfe: bool = False) -> MonthlyReport:
     """Everything the monthly report shows, for ``month`` (default: the latest loaded)."""
     check_methodology(methodology)
     months = available_months(db)
@@ -422,7 +434,8 @@ def monthly_report(db: Database, *, month: str | None = None,
         raise ConfigError(f"{month}: the bills are in {', '.join(currencies)}; the monthly "
                           "report adds costs, so it needs one currency (ccf-py report groups "
                           "by currency)")
-    create_estimates(db.con, methodology, parse_month(month), materialize=True)
+    create_estimates(db.con, methodology, parse_month(month), materialize=True,
+                     grid_variant=_variant(gcp_cfe))
     con = db.con
 
     def g(*keys: str, limit: int | None = None) -> ReportTable:
@@ -430,7 +443,8 @@ def monthly_report(db: Database, *, month: str | None = None,
 
     totals = g().totals()
     covered = coverage(con)
-    notes = (confidence_line(covered, methodology), *_notes(con, methodology))
+    notes = (confidence_line(covered, methodology), *_notes(con, methodology),
+             *((CFE_NOTE,) if gcp_cfe else ()))
     # several clouds: services, regions and accounts are named per provider ("Storage" is
     # Azure's, "Support" Google's), so the tables say whose they are
     providers = [r[0] for r in con.execute(

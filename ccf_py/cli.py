@@ -279,9 +279,12 @@ def ingest_azure_export(obj: Context, sources: tuple[str, ...], connection_strin
               show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write to this file instead of stdout.")
+@click.option("--gcp-cfe", is_flag=True,
+              help="GCP rows at Google's carbon-free-energy adjusted grid factors "
+                   "(market-based; CCF's GCP_USE_CARBON_FREE_ENERGY_PERCENTAGE).")
 @click.pass_obj
 def report(obj: Context, methodology: str, by: str, month: str | None, fmt: str,
-           out: str | None) -> None:
+           out: str | None, gcp_cfe: bool) -> None:
     """Cost, energy and CO2e (operational, embodied, total) grouped by KEYS.
 
     \b
@@ -291,7 +294,8 @@ def report(obj: Context, methodology: str, by: str, month: str | None, fmt: str,
     """
     def do() -> tuple[str, str]:
         with api.open_db(obj.db, read_only=True) as db:
-            table = api.report(db, methodology=methodology, by=by, month=month)
+            table = api.report(db, methodology=methodology, by=by, month=month,
+                               gcp_cfe=gcp_cfe)
         text = render_table(table, fmt)
         if out:
             try:
@@ -316,7 +320,8 @@ def report(obj: Context, methodology: str, by: str, month: str | None, fmt: str,
               show_default=True)
 @click.pass_obj
 def demo(obj: Context, out_dir: str, methodology: str) -> None:
-    """Ingest a bundled month of AWS billing into a fresh database and write its report.
+    """Ingest a bundled month of AWS, Google Cloud and Azure billing into a fresh database
+    and write its report.
 
     Writes OUT_DIR/demo.duckdb, OUT_DIR/report.md and OUT_DIR/report.html.
     """

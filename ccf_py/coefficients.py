@@ -42,6 +42,9 @@ SCHEMAS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
     "grid_intensity": ({
         "provider": "VARCHAR", "region": "VARCHAR", "gco2e_per_kwh": "DOUBLE",
         "year": "INTEGER", "source": "VARCHAR"}, ("provider", "region")),
+    "grid_intensity_market": ({
+        "provider": "VARCHAR", "variant": "VARCHAR", "region": "VARCHAR",
+        "gco2e_per_kwh": "DOUBLE", "source": "VARCHAR"}, ("provider", "variant", "region")),
     "pue": ({
         "provider": "VARCHAR", "region": "VARCHAR", "pue": "DOUBLE", "source": "VARCHAR"},
         ("provider", "region")),

@@ -12,7 +12,7 @@ import duckdb
 from ccf_py import coefficients
 from ccf_py.classify import KEY_CLASS_COLUMNS, KeyClass, UsageKey, classify_keys
 from ccf_py.errors import ConfigError
-from ccf_py.model import METHODOLOGIES
+from ccf_py.model import GRID_VARIANTS, METHODOLOGIES
 from ccf_py.resources import query_text
 
 KEY_CLASS_TYPES = {f.name: f.type for f in fields(KeyClass)}
@@ -93,7 +93,8 @@ def bind(sql: str, params: dict[str, str | date | None],
     """Inline validated parameters as SQL literals, and trusted SQL expressions.
 
     DuckDB views cannot hold prepared parameters; the values here are never free user text:
-    the methodology is checked against METHODOLOGIES and the month is a ``date``.
+    the methodology and grid variant are checked against METHODOLOGIES and GRID_VARIANTS,
+    the month is a ``date``.
     ``expressions`` are built by ccf_py from fixed column expressions (``api.KEY_SQL``); user
     text inside them (tag names) stays a bound ``$tagN`` parameter.
     """
@@ -104,7 +105,7 @@ def bind(sql: str, params: dict[str, str | date | None],
             literal = "NULL"
         elif isinstance(value, date):
             literal = f"DATE '{value.isoformat()}'"
-        elif value in METHODOLOGIES:
+        elif value in METHODOLOGIES or value in GRID_VARIANTS:
             literal = f"'{value}'"
         else:
             raise ConfigError(f"unexpected parameter value for {name}: {value!r}")
@@ -115,7 +116,7 @@ def bind(sql: str, params: dict[str, str | date | None],
 def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
                      month: date | None = None, *, report_key: str = "NULL",
                      pre_key: str | None = None, key_params: dict[str, str] | None = None,
-                     materialize: bool = False) -> None:
+                     materialize: bool = False, grid_variant: str = "") -> None:
     """Create the models as TEMP relations.
 
     ``fct_usage_estimates`` is the per-row result. ``rpt_grouped`` sums the estimates by
@@ -126,7 +127,9 @@ def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
     ``materialize`` makes the per-row models tables (worth it when several reports read
     them, e.g. the monthly report).
     """
-    params = {"methodology": methodology, "month": month}
+    if grid_variant not in GRID_VARIANTS:
+        raise ConfigError(f"grid variant {grid_variant!r}: use one of {GRID_VARIANTS}")
+    params = {"methodology": methodology, "month": month, "grid_variant": grid_variant}
     grouped = pre_key is not None
     expressions = {"report_key": report_key, "pre_key": pre_key or "NULL",
                    # regions and usage keys: from the small sums when there are any

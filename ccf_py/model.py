@@ -12,6 +12,11 @@ from typing import Literal
 Methodology = Literal["default", "ccf"]
 METHODOLOGIES: tuple[str, ...] = ("default", "ccf")
 
+# Grid factor variants: '' is location-based (the only kind SCI accepts); 'gcp_cfe' is Google's
+# carbon-free-energy adjusted factors for GCP rows (CCF's GCP_USE_CARBON_FREE_ENERGY_PERCENTAGE),
+# a market-based figure used only when asked for.
+GRID_VARIANTS: tuple[str, ...] = ("", "gcp_cfe")
+
 # Every billed row lands in exactly one of these.
 USAGE_CLASSES: tuple[str, ...] = (
     "compute", "memory", "storage", "network", "unknown", "non_usage",

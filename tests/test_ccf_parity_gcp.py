@@ -182,3 +182,43 @@ def test_the_export_itself_through_the_ingest_path_matches_ccf(tmp_path):
     assert non_usage[0] > 4 and non_usage[1] == 0 and non_usage[2] == 0
     # the parity README's totals: cost 7 927.873, credits -1 090.42
     assert total_cost == pytest.approx(7927.873 - 1090.42, abs=1e-9)
+
+
+def test_carbon_free_energy_variant_matches_ccfs_cfe_run(tmp_path):
+    """CCF's second run (GCP_USE_CARBON_FREE_ENERGY_PERCENTAGE=true): the same energy and
+    embodied, CO2e at Google's CFE-adjusted factors (ccf_co2e_total_kg_cfe)."""
+    con = dbmod.connect(str(tmp_path / "cfe.duckdb"))
+    insert_query_rows(con, FIX / "gcp_input_rows.csv")
+    create_estimates(con, "ccf", materialize=True, grid_variant="gcp_cfe")
+    ours = {r[0]: r[1:] for r in con.execute(
+        "SELECT resource_id, co2e_total_kg, gco2e_per_kwh FROM fct_usage_estimates"
+    ).fetchall()}
+    for rid, r in _ccf().items():
+        if r["expect_source"] != "ccf":
+            continue
+        assert ours[rid][0] == pytest.approx(float(r["ccf_co2e_total_kg_cfe"]), rel=REL,
+                                             abs=1e-15), rid
+        assert ours[rid][1] == pytest.approx(
+            float(r["ccf_emission_factor_t_per_kwh_cfe"]) * 1e6, rel=REL), rid
+    con.close()
+
+
+def test_cfe_zero_factor_is_zero_in_default_and_the_average_in_ccf(tmp_path):
+    """Q28: northamerica-northeast1 is 100 % carbon-free in Google's table (factor 0); CCF's
+    `factor || Unknown` turns 0 into the CFE average 215.24 g/kWh."""
+    rows = tmp_path / "rows.csv"
+    rows.write_text("row_id,cloud,account_id,account_name,service,region,usage_type,usage_unit,"
+                    "usage_amount,machine_type,cost,timestamp\n"
+                    "m1,gcp,p,p,Compute Engine,northamerica-northeast1,"
+                    "N2 Instance Core running in Americas,seconds,3600000,n2-standard-4,10,"
+                    "2026-06-01\n")
+    con = dbmod.connect(str(tmp_path / "q28.duckdb"))
+    insert_query_rows(con, rows)
+    factors = {}
+    for method in ("ccf", "default"):
+        create_estimates(con, method, grid_variant="gcp_cfe")
+        factors[method] = con.execute("SELECT gco2e_per_kwh, co2e_operational_kg "
+                                      "FROM fct_usage_estimates").fetchone()
+    con.close()
+    assert factors["default"] == (0.0, 0.0)
+    assert factors["ccf"][0] == pytest.approx(215.2373529)

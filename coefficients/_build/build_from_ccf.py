@@ -191,6 +191,23 @@ def grid(app: Path) -> None:
     write("grid_intensity.csv", ["provider", "region", "gco2e_per_kwh", "year", "source"], out)
 
 
+def market_grid(app: Path) -> None:
+    """Market-based adjustments of the grid factors (GCP: Google's carbon-free energy share,
+    CCF's GCP_USE_CARBON_FREE_ENERGY_PERCENTAGE=true table), kept apart from grid_intensity:
+    SCI forbids market-based reductions, so they are only ever used when asked for."""
+    out = []
+    for r in read(app / "grid_emission_factors.csv"):
+        if r["cloud"] != "gcp" or "=true" not in r["variant"]:
+            continue
+        out.append({"provider": "gcp", "variant": "gcp_cfe",
+                    "region": "*" if r["region"] == "Unknown" else r["region"],
+                    "gco2e_per_kwh": repr(round(float(r["co2e_metric_ton_per_kwh"]) * 1e6, 9)),
+                    "source": "Google Cloud region grid intensity x (1 - carbon-free energy %) "
+                              f"via CCF GcpFootprintEstimationConstants.ts ({SRC_APP})"})
+    write("grid_intensity_market.csv",
+          ["provider", "variant", "region", "gco2e_per_kwh", "source"], out)
+
+
 def lists(app: Path) -> None:
     out = []
     for r in read(app / "usage_classification_lists.csv"):
@@ -401,6 +418,7 @@ def main() -> None:
     redshift_node_types(app)
     processors(app)
     grid(app)
+    market_grid(app)
     lists(app)
     azure_constants(app)
     azure_replication(app)

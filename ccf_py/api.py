@@ -25,8 +25,10 @@ from ccf_py.errors import ConfigError, SourceError
 from ccf_py.estimate import check_methodology, create_estimates, drop_estimates
 from ccf_py.ingest import aws_cur, azure_export, focus, gcp_billing
 from ccf_py.ingest.aws_cur import snake
-from ccf_py.ingest.load import IngestResult
+from ccf_py.ingest.cur_names import NO_CUR_FILES
+from ccf_py.ingest.load import IngestResult, one_transaction
 from ccf_py.ingest.sources import expand_sources
+from ccf_py.ingest.table import DDL
 from ccf_py.model import (
     METRIC_COLUMNS,
     REPORT_KEYS,
@@ -204,10 +206,14 @@ def _expand_any(specs: Sequence[str], workdir: Path, *, endpoint_url: str | None
         try:
             found.update((src.name, src) for src in expand_sources(
                 [spec], workdir, endpoint_url=endpoint_url, progress=progress))
-        except SourceError:
+        except SourceError as exc:
             if not json_files:  # a folder of JSON exports has no CUR-style files: fine
-                raise
+                raise SourceError(str(exc).replace(NO_CUR_FILES, NO_BILLING_FILES)) from None
     return sorted(found.values(), key=lambda src: src.name)
+
+
+NO_BILLING_FILES = ("no billing files (.csv, .csv.gz, .parquet; GCP .json, .jsonl, .ndjson, "
+                    "optionally .gz) found")
 
 
 def _local_json_exports(spec: str, workdir: Path) -> list:
@@ -234,7 +240,9 @@ def ingest_auto(db: Database, specs: Sequence[str], *, endpoint_url: str | None 
     (``ccf_py.ingest.detect``), then the files of one kind are loaded in one ingest call, kinds
     in :data:`~ccf_py.ingest.detect.INGESTORS` order. ``detected(name, kind)`` hears each
     file's kind before anything loads. Every file is detected and every needed ingestor found
-    before the first load; each kind then loads in its own transaction."""
+    before the first load; all kinds load in one transaction (all or nothing), and two kinds
+    of export holding the same bill (a FOCUS and a native export of one account and month)
+    are refused rather than added up."""
     from ccf_py.ingest import detect
 
     with tempfile.TemporaryDirectory(prefix="ccf-py-") as tmp:
@@ -242,14 +250,14 @@ def ingest_auto(db: Database, specs: Sequence[str], *, endpoint_url: str | None 
         groups = detect.group_by_kind(sources, detected)
         ingestors = {kind: detect.ingestor(kind) for kind in groups}
         results = []
-        try:
+        con = db.con
+        con.execute(DDL)
+        with one_transaction(con):  # all kinds or none
             for kind, group in groups.items():
                 results.append((kind, ingestors[kind](
-                    db.con, group, label=" ".join(specs), progress=progress,
+                    con, group, label=" ".join(specs), progress=progress,
                     progress_bar=progress_bar)))
-        finally:
-            if results:
-                drop_estimates(db.con)  # they describe the data before this load
+        drop_estimates(con)  # they describe the data before this load
     return results
 
 

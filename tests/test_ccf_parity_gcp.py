@@ -162,7 +162,7 @@ def test_the_export_itself_through_the_ingest_path_matches_ccf(tmp_path):
         sums[1] += float(r["ccf_co2e_total_kg"])
         sums[2] += float(r["ccf_co2e_embodied_kg"] or 0)
     with api.open_db(tmp_path / "gcp.duckdb") as db:
-        api.ingest_gcp_billing(db, [str(FIX / "gcp_input.jsonl")])
+        api.ingest_gcp_billing(db, [str(FIX.parent / "gcp" / "gcp_input.jsonl")])
         create_estimates(db.con, "ccf", materialize=True)
         ours = {(u, r or ""): (e, t, m) for u, r, e, t, m in db.con.execute(
             "SELECT usage_type, region, sum(energy_kwh), sum(co2e_total_kg), "

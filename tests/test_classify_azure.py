@@ -223,3 +223,12 @@ def test_ccf_ratio_is_per_amount_with_embodied_on_compute():
     disk = CCF.classify(key("P10 LRS Disk", "1 /Month", service="Storage"))
     assert disk.ratio_amount_per_unit == 1.0 and not disk.ratio_amount_with_embodied
     assert DEFAULT.classify(key("D2s v3")).ratio_amount_per_unit == 0
+
+
+def test_charge_type_is_read_whatever_its_case():
+    """The Cost Management query API writes 'usage'; exports 'Usage'."""
+    for clf in (CCF, DEFAULT):
+        lower = clf.classify(key("D2s v3", charge="usage"))
+        assert (lower.usage_class, lower.vcpu_hours_per_unit) == (
+            "compute", clf.classify(key("D2s v3")).vcpu_hours_per_unit)
+        assert clf.classify(key("D2s v3", charge="purchase")).usage_class == "non_usage"

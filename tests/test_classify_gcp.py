@@ -117,3 +117,16 @@ def test_support_is_a_contract_not_usage_in_default():
     assert CCF.classify(k).estimate_path == "none"          # CCF's query drops 'month'
     k = key("Enhanced Support", unit="seconds", service="Support")
     assert CCF.classify(k).usage_class == "unknown"          # CCF's unknown service
+
+
+def test_cloud_sql_low_cost_storage_is_hdd_and_n1_custom_types_are_n1():
+    sql = "Cloud SQL for MySQL: Zonal - {} storage in Americas"
+    for tier, wh in (("Standard", 1.2), ("Low cost", 0.65)):
+        k = key(sql.format(tier), unit="byte-seconds", service="Cloud SQL")
+        assert DEFAULT.classify(k).storage_wh_per_tb_hour == wh, tier
+        assert CCF.classify(k).storage_wh_per_tb_hour == 0.65, tier   # Q23: no "SSD"
+    n1 = DEFAULT.classify(key("Custom Instance Core running in Americas",
+                              machine="custom-8-32768"))
+    assert n1.embodied_te_kg == pytest.approx(1677.1)                  # n1-standard host
+    assert (n1.embodied_rr_vcpus, n1.embodied_totr_vcpus) == (8, 96)
+    assert (n1.cpu_min_w, n1.cpu_max_w) == (1.0, 4.74)                 # n1 median

@@ -901,7 +901,9 @@ def test_default_replication_differs_from_ccf_only_for_s3_standard() -> None:
                       ("AmazonS3", "EarlyDelete", 6.0, 3.0),
                       # GCP quirk Q22: CCF replicates GKE cluster compute
                       ("Kubernetes Engine", "Clusters&Regional", 3.0, 1.0),
-                      ("Kubernetes Engine", "Clusters&Autopilot", 3.0, 1.0)}
+                      ("Kubernetes Engine", "Clusters&Autopilot", 3.0, 1.0),
+                      # Azure: CCF replicates SQL Database vCores; default only stored data
+                      ("SQL Database", "vCore", 3.0, 1.0)}
 
 
 def test_replication_priorities_put_specific_rows_first() -> None:

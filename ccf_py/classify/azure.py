@@ -2,7 +2,8 @@
 (``default``).
 
 A key is (MeterCategory, MeterName, UnitOfMeasure as written, ChargeType, AdditionalInfo
-VCPUs, AdditionalInfo ServiceType). The usage amount is the export's Quantity as written.
+VCPUs, AdditionalInfo ServiceType). The usage amount is the billing table's consumed quantity
+(Quantity x block size, see below).
 CCF keys everything on the meter name (``D2s v3``; `` Spot`` dropped, text after ``/`` cut) and
 its word lists match whole words (``containsAny``); ``usage_lists.csv`` (provider azure) holds
 them, ``instance_types.csv`` CCF's VM sizes (by meter name), ``constants.csv`` its size tables
@@ -54,8 +55,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ccf_py.classify.base import KeyClass, ProviderClassifier, UsageKey
-from ccf_py.classify.gcp import contains_word
+from ccf_py.classify.base import KeyClass, ProviderClassifier, UsageKey, contains_word
 from ccf_py.coefficients import InstanceType
 from ccf_py.ingest.azure_export import block_size
 
@@ -137,7 +137,9 @@ class AzureClassifier(ProviderClassifier):
     provider = "azure"
 
     def classify(self, key: UsageKey) -> KeyClass:
-        if key.line_item_type != "Usage":  # purchases, refunds, unused reservations, tax
+        # purchases, refunds, unused reservations, tax; ChargeType's case varies by source
+        # (the query API writes 'usage')
+        if (key.line_item_type or "").lower() != "usage":
             return KeyClass("non_usage", f"charge_category:{key.line_item_type or 'empty'}",
                             "non_usage")
         meter = self._meter(key.usage_type or "")

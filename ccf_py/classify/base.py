@@ -16,8 +16,10 @@ including its quirks, ``default`` fixes the documented ones (see README, "Method
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, fields
+from functools import cache
 from typing import Any, ClassVar
 
 from ccf_py.coefficients import Coefficients, ProviderCoefficients
@@ -74,12 +76,6 @@ class KeyClass:
 KEY_CLASS_COLUMNS = tuple(f.name for f in fields(KeyClass))
 
 
-def _contains_any(values: tuple[str, ...], text: str) -> str | None:
-    return next((v for v in values if v in text), None)
-
-
-def _ends_with_any(values: tuple[str, ...], text: str) -> str | None:
-    return next((v for v in values if text.endswith(v)), None)
 
 
 class ProviderClassifier:
@@ -158,3 +154,14 @@ def contains_any(values: tuple[str, ...], text: str) -> str | None:
 
 def ends_with_any(values: tuple[str, ...], text: str) -> str | None:
     return next((v for v in values if text.endswith(v)), None)
+
+
+@cache
+def _word(value: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(value)}\b")
+
+
+def contains_word(values: tuple[str, ...], text: str) -> str | None:
+    """CCF's GCP and Azure containsAny: the first value found in ``text`` as a whole word
+    (a ``\\b...\\b`` regex: 'Core' does not match 'Cores')."""
+    return next((v for v in values if _word(v).search(text)), None)

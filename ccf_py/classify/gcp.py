@@ -25,10 +25,9 @@ What ``default`` changes (README, "Methodology"; ``../shared/docs/ccf-methodolog
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import Any
 
-from ccf_py.classify.base import KeyClass, ProviderClassifier, UsageKey
+from ccf_py.classify.base import KeyClass, ProviderClassifier, UsageKey, contains_word
 from ccf_py.coefficients import InstanceType
 
 # the units CCF's BigQuery query keeps (BillingExportTable.getUsage)
@@ -40,17 +39,10 @@ SSD_MEDIA = ("SSD", "Balanced PD", "Extreme PD", "Hyperdisk")
 GPU_ALIASES = {"Tesla T4": "Nvidia T4"}
 # default: services billed as a support contract, not as usage of machines (CCF: unknown)
 NOT_ENERGY_SERVICES = ("Support",)
-CUSTOM_TYPE = re.compile(r"^(?P<family>[a-z0-9]+)-custom-(?P<vcpus>\d+)-\d+(-ext)?$")
+# custom machine types: n2-custom-8-32768; N1's are written without the family (custom-8-32768)
+CUSTOM_TYPE = re.compile(r"^(?:(?P<family>[a-z0-9]+)-)?custom-(?P<vcpus>\d+)-\d+(-ext)?$")
 
 
-@cache
-def _word(value: str) -> re.Pattern[str]:
-    return re.compile(rf"\b{re.escape(value)}\b")
-
-
-def contains_word(values: tuple[str, ...], text: str) -> str | None:
-    """CCF's containsAny: the first value found in ``text`` as a whole word."""
-    return next((v for v in values if _word(v).search(text)), None)
 
 
 class GcpClassifier(ProviderClassifier):
@@ -152,6 +144,8 @@ class GcpClassifier(ProviderClassifier):
         if managed:
             return ()  # GKE / Composer control planes: hardware not published
         family = (machine or "").split("-")[0] or ut.split(" ")[0].lower()
+        if family == "custom":  # N1 custom types carry no family prefix
+            family = "n1"
         return self._family_processors(family)
 
     def _family_processors(self, prefix: str) -> tuple[str, ...]:
@@ -187,7 +181,7 @@ class GcpClassifier(ProviderClassifier):
         if not m:
             return None
         kin = next((i for i in self.coef.instances.values()
-                    if i.family == f"{m['family']}-standard" and i.embodied_kg), None)
+                    if i.family == f"{m['family'] or 'n1'}-standard" and i.embodied_kg), None)
         if not kin:
             return None
         return InstanceType(machine, kin.family, float(m["vcpus"]), None, kin.embodied_kg,
@@ -228,8 +222,9 @@ class GcpClassifier(ProviderClassifier):
         if self.ccf:  # quirk Q23: only "SSD" in the SKU means SSD
             medium = "ssd" if "SSD" in ut else "hdd"
         else:
+            # Cloud SQL: 'Standard storage' is SSD, 'Low cost storage' HDD (Cloud SQL docs)
             ssd = any(m in ut for m in SSD_MEDIA) or (
-                key.service == "Cloud SQL" and "storage" in ut.lower())
+                key.service == "Cloud SQL" and "Standard storage" in ut)
             medium = "ssd" if ssd else "hdd"
         return self._amount(self.storage(key, medium, f"storage:{medium}:byte_seconds",
                                          tb_hours_per_unit=1 / BYTES_PER_TIB / 3600))

@@ -252,6 +252,12 @@ def _json_first(json_sql: str | None, keys: Sequence[str]) -> str | None:
             "v -> v IS NOT NULL AND v <> '')[1]")
 
 
+def arm_id_sql(value: str, segment: str) -> str:
+    """The id after ``/<segment>/`` of an Azure resource path, else the value as is."""
+    return (f"CASE WHEN {value} ILIKE '%/{segment}/%' THEN "
+            f"regexp_extract({value}, '(?i)/{segment}/([^/]+)', 1) ELSE {value} END")
+
+
 def _by_provider(provider: str, cases: dict[str, list[str]], default: list[str], *,
                  default_last: bool = True) -> str:
     """``CASE provider WHEN ... THEN coalesce(...)``: each provider's own columns first, then
@@ -348,7 +354,10 @@ def _plan(src: Source, columns: list[tuple[str, str]], load_id: int) -> FilePlan
         "x_usage_type": _by_provider(provider, {
             "aws": [cols.first(["x_UsageType"])],
             "azure": [cols.first(["x_SkuMeterName", "SkuMeter"])]}, [desc]),
-        "pricing_unit": _by_provider(provider, {"aws": [cols.first(["x_PricingUnit"])]},
+        # the unit the consumed quantity is in, as the provider's classifier knows it: AWS's
+        # own pricing unit; GCP's usage.unit (seconds, byte-seconds) is FOCUS's ConsumedUnit
+        "pricing_unit": _by_provider(provider, {"aws": [cols.first(["x_PricingUnit"])],
+                                                "gcp": [cols.first(["ConsumedUnit"])]},
                                      [cols.first(["PricingUnit"])]),
         **{k: cols.first([v], "DOUBLE") for k, v in NUMBERS.items()},
         "x_line_item_type": _by_provider(provider, {"aws": [cols.first(["x_LineItemType"])]},
@@ -358,6 +367,12 @@ def _plan(src: Source, columns: list[tuple[str, str]], load_id: int) -> FilePlan
         "x_vcpus": _vcpus_sql(provider, spd, details),
         "tags": _tags_sql(cols),
     }
+    # Microsoft writes ARM paths ('/providers/Microsoft.Billing/billingAccounts/8611537',
+    # '/subscriptions/<guid>'); its cost exports the bare ids: one spelling, so a FOCUS and a
+    # native export of one bill replace each other instead of adding up
+    for column, segment in (("billing_account_id", "billingAccounts"),
+                            ("sub_account_id", "subscriptions")):
+        values[column] = arm_id_sql(values[column], segment)
     unit = cols.first(["ConsumedUnit"])
     values["consumed_unit"] = (f"CASE WHEN {usage} THEN "
                                f"{units.consumed_unit_sql(UNIT_PROVIDER, f'trim({unit})')} END")

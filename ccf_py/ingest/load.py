@@ -6,7 +6,7 @@ billing account, billing period) just loaded, and log it — all or nothing.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +16,34 @@ import duckdb
 from ccf_py.errors import InputError
 from ccf_py.ingest.files import FilePlan, gzip_problem, input_error, is_gzip
 from ccf_py.ingest.table import TABLE
+
+# Providers whose exports may cover one sub-account (an Azure export or query scoped to one
+# subscription under an EA enrollment that bills them all): a reload replaces only the
+# sub-accounts it holds. AWS CURs and GCP exports always cover the whole billing account.
+SUB_ACCOUNT_SCOPED = ("azure",)
+
+# Connections inside one_transaction(): the first load id of that command, and whether a
+# failed statement has already rolled the transaction back
+_OUTER: dict[int, dict] = {}
+
+
+@contextlib.contextmanager
+def one_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Several loads (``ccf-py ingest`` with files of several kinds) as one transaction: all
+    or nothing, and a load refuses to replace rows another load of the same command just
+    wrote (two exports of one bill)."""
+    first = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM ingest_log").fetchone()[0]
+    _OUTER[id(con)] = {"first": first, "aborted": False}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
+    finally:
+        _OUTER.pop(id(con), None)
 
 
 @dataclass(frozen=True)
@@ -43,10 +71,15 @@ def load(con: duckdb.DuckDBPyConnection, plans: list[FilePlan], *, provider: str
     # this load only (reset below).
     con.execute("SET disabled_compression_methods = 'fsst'")
     con.execute("SET preserve_insertion_order = false")
+    outer = _OUTER.get(id(con))
+    if outer and outer["aborted"]:  # e.g. a retry after a failed statement: nothing is left
+        raise InputError(plans[0].source.name, "the load of this command was rolled back by an "
+                         "earlier error; load these files on their own")
     checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ccf-py-gzip")
     gzipped = [checks.submit(gzip_problem, p.source) for p in plans if is_gzip(p.source.path)]
     try:
-        con.execute("BEGIN TRANSACTION")
+        if not outer:
+            con.execute("BEGIN TRANSACTION")
         for i, plan in enumerate(plans, start=1):
             if progress:
                 progress(f"[{i}/{len(plans)}] loading {plan.source.name}")
@@ -57,17 +90,21 @@ def load(con: duckdb.DuckDBPyConnection, plans: list[FilePlan], *, provider: str
                 # the failed statement aborted the transaction; diagnose outside it
                 with contextlib.suppress(duckdb.Error):
                     con.execute("ROLLBACK")
+                if outer:
+                    outer["aborted"] = True
                 raise input_error(con, plan, exc) from None
         for check in gzipped:
             if problem := check.result():
                 raise problem
         refuse_double_counting(con, load_id, {p.source.name: p.shape for p in plans})
-        result = replace_periods(con, load_id, provider, len(plans), label)
-        con.execute("COMMIT")
+        result = replace_periods(con, load_id, provider, len(plans), label,
+                                 same_command_from=outer["first"] if outer else None)
+        if not outer:
+            con.execute("COMMIT")
     except BaseException:
-        # a failed COMMIT has already rolled back; never hide the real error behind ROLLBACK's
-        with contextlib.suppress(duckdb.Error):
-            con.execute("ROLLBACK")
+        if not outer:  # a failed COMMIT has already rolled back: never hide the real error
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
         raise
     finally:
         checks.shutdown(wait=False, cancel_futures=True)
@@ -119,14 +156,19 @@ def _same_account(a: dict, b: dict) -> bool:
 
 
 def replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, provider: str | None,
-                    files: int, label: str) -> IngestResult:
+                    files: int, label: str, *,
+                    same_command_from: int | None = None) -> IngestResult:
     """Delete earlier loads' rows of the (provider, billing account, billing period) triples
-    just loaded: never another provider's or another account's. ``provider`` None: every
-    provider among the loaded rows, each with its own pairs."""
-    # one scan: per provider, the (billing account, period) pairs it loaded
+    just loaded — for :data:`SUB_ACCOUNT_SCOPED` providers only of the sub-accounts loaded —
+    never another provider's or another account's. ``provider`` None: every provider among
+    the loaded rows, each with its own pairs. ``same_command_from``: rows of loads from this
+    id on were written by the same command; replacing them is refused (one bill twice)."""
+    # one scan: per provider, the (billing account, sub-account, period) it loaded
+    scoped = ", ".join(f"'{p}'" for p in SUB_ACCOUNT_SCOPED)
     loaded = con.execute(
         "SELECT provider_name, count(*), coalesce(sum(billed_cost), 0), "
-        "list(DISTINCT {'account': billing_account_id, 'period': billing_period_start}) "
+        "list(DISTINCT {'account': billing_account_id, 'period': billing_period_start, "
+        f"'sub': CASE WHEN provider_name IN ({scoped}) THEN sub_account_id END}}) "
         f"FROM {TABLE} WHERE load_id = ? GROUP BY provider_name ORDER BY provider_name",
         [load_id]).fetchall()
     rows = sum(n for _, n, _, _ in loaded)
@@ -136,7 +178,7 @@ def replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, provider: str 
     for name, _, _, pairs in loaded:
         if provider is not None and name != provider:
             continue  # a provider module writes only its own name; never replace for another
-        n, source = _replace_provider(con, load_id, name, pairs)
+        n, source = _replace_provider(con, load_id, name, pairs, same_command_from)
         replaced += n
         sources += [source] if source else []
     con.execute("INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -147,7 +189,7 @@ def replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, provider: str 
 
 
 def _replace_provider(con: duckdb.DuckDBPyConnection, load_id: int, provider: str,
-                      pairs: list[dict]) -> tuple[int, str]:
+                      pairs: list[dict], same_command_from: int | None) -> tuple[int, str]:
     """(rows deleted, their source files) for one provider of the load."""
     earlier = pairs and con.execute(
         f"SELECT 1 FROM {TABLE} WHERE load_id <> ? AND provider_name = ? "
@@ -155,16 +197,29 @@ def _replace_provider(con: duckdb.DuckDBPyConnection, load_id: int, provider: st
         [load_id, provider, *(p["period"] for p in pairs)]).fetchone()
     if not earlier:  # a first load of a month has nothing to replace: skip two scans
         return 0, ""
-    con.execute("CREATE OR REPLACE TEMP TABLE _loaded_periods (account VARCHAR, period DATE)")
-    con.executemany("INSERT INTO _loaded_periods VALUES (?, ?)",
-                    [(p["account"], p["period"]) for p in pairs])
+    con.execute("CREATE OR REPLACE TEMP TABLE _loaded_periods "
+                "(account VARCHAR, sub VARCHAR, period DATE)")
+    con.executemany("INSERT INTO _loaded_periods VALUES (?, ?, ?)",
+                    [(p["account"], p["sub"], p["period"]) for p in pairs])
     # A NULL billing account (a CUR 2.0 export may omit the payer) matches any account of
-    # the provider's period: better to replace than to count the month twice.
+    # the provider's period: better to replace than to count the month twice. A sub-account
+    # (scoped providers) must match exactly: another subscription's export is another bill.
     match = f"""load_id <> $id AND provider_name = $provider AND EXISTS (
                SELECT 1 FROM _loaded_periods n
                WHERE n.period = {TABLE}.billing_period_start
                  AND (n.account IS NULL OR {TABLE}.billing_account_id IS NULL
-                      OR n.account = {TABLE}.billing_account_id))"""
+                      OR n.account = {TABLE}.billing_account_id)
+                 AND (n.sub IS NULL OR n.sub IS NOT DISTINCT FROM {TABLE}.sub_account_id))"""
+    if same_command_from is not None:
+        clash = con.execute(
+            f"SELECT any_value(source_file) FROM {TABLE} WHERE {match} AND load_id >= $first",
+            {"id": load_id, "provider": provider, "first": same_command_from}).fetchone()[0]
+        if clash:
+            mine = con.execute(f"SELECT any_value(source_file) FROM {TABLE} WHERE load_id = ?",
+                               [load_id]).fetchone()[0]
+            raise InputError(mine, f"holds {provider} billing of the same account and month as "
+                             f"{clash} (another kind of export of one bill would count it "
+                             "twice); load one of them")
     replaced_from = con.execute(
         f"SELECT string_agg(DISTINCT source_file, ', ') FROM {TABLE} WHERE {match}",
         {"id": load_id, "provider": provider}).fetchone()[0] or ""

@@ -399,7 +399,8 @@ AZURE_REPLICATION = (
 def azure_replication(app: Path) -> None:
     """Azure rows of replication_factors.csv (merged; other providers' rows kept). ``default``
     uses the same copies: GRS/GZRS keep 3 copies in each of two regions (6), Cosmos DB 4
-    replicas per region (Microsoft docs); it applies them to stored data and memory only."""
+    replicas per region (Microsoft docs); it applies them to stored data and memory only, so
+    compute rules (SQL Database vCores) carry 1 for ``default``."""
     consts = {r["key"]: r["value"] for r in read(app / "cloud_constants.csv")
               if r["cloud"] == "azure"}
     new = []
@@ -407,7 +408,7 @@ def azure_replication(app: Path) -> None:
         rf = num(consts[f"REPLICATION_FACTORS:{name}"])
         new.append({"provider": "azure", "service": service, "usage_type_contains": contains,
                     "priority": str(prio), "replication_factor_ccf": rf,
-                    "replication_factor_default": rf,
+                    "replication_factor_default": "1.0" if contains == "vCore" else rf,
                     "source": f"CCF azure ReplicationFactors.ts {name} ({SRC_APP})"})
     merge("replication_factors.csv", lambda r: r["provider"] == "azure", new)
 

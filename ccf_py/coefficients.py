@@ -62,6 +62,18 @@ SCHEMAS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
     "units": ({
         "provider": "VARCHAR", "pricing_unit": "VARCHAR", "consumed_unit": "VARCHAR",
         "source": "VARCHAR"}, ("provider", "pricing_unit")),
+    "accelerators": ({
+        "accelerator_model": "VARCHAR", "vendor": "VARCHAR", "kind": "VARCHAR",
+        "idle_w": "DOUBLE", "max_w": "DOUBLE", "memory_gb": "DOUBLE", "embodied_kg": "DOUBLE",
+        "basis": "VARCHAR", "source": "VARCHAR"}, ("accelerator_model",)),
+    "accelerator_aliases": ({
+        "alias": "VARCHAR", "accelerator_model": "VARCHAR", "source": "VARCHAR"}, ("alias",)),
+    "accelerator_instance_types": ({
+        "provider": "VARCHAR", "instance_type": "VARCHAR", "accelerator_model": "VARCHAR",
+        "accelerator_count": "DOUBLE", "source": "VARCHAR"}, ("provider", "instance_type")),
+    "accelerator_skus": ({
+        "provider": "VARCHAR", "sku_contains": "VARCHAR", "accelerator_model": "VARCHAR",
+        "unit_note": "VARCHAR", "source": "VARCHAR"}, ("provider", "sku_contains")),
     "usage_lists": ({
         "provider": "VARCHAR", "list": "VARCHAR", "value": "VARCHAR", "source": "VARCHAR"},
         ("provider", "list", "value")),

@@ -378,6 +378,9 @@ def measure(obj: Context, region: str | None, provider: str, tags: tuple[str, ..
 
     for line in summary_lines(run.result, fp, run.command_exit_code):
         click.echo(f"ccf-py measure: {line}", err=True)
+    if not run.result.devices:
+        click.echo("ccf-py measure: nothing to store (no device measured)", err=True)
+        sys.exit(run.exit_code)
     try:
         with api.open_db(obj.db) as db:
             mid = api.record_measurement(

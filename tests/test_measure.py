@@ -249,7 +249,7 @@ def test_footprint_operational_and_embodied():
                                               / 1000, rel=1e-12)
     if "accelerators" not in coefficients.SCHEMAS:  # the fallback until that table exists
         assert fp.embodied_kg is None
-        assert "unknown (no accelerators coefficient table yet)" in fp.embodied_notes[0]
+        assert fp.embodied_notes == ((0, "unknown (no accelerators coefficient table yet)"),)
     else:
         assert fp.embodied_kg is None or fp.embodied_kg > 0
 
@@ -470,3 +470,11 @@ def _gpu_load(seconds: float) -> None:
         torch.cuda.synchronize()
     except Exception:  # no torch / no CUDA build: the idle board is measured instead
         time.sleep(seconds)
+
+
+def test_cli_nothing_measurable_says_so_and_stores_nothing(tmp_path):
+    r = ccf_measure(tmp_path, child="import sys; sys.exit(0)",
+                    nvml={"init_error": NVML_ERROR_LIBRARY_NOT_FOUND})  # no powercap folder
+    assert r.returncode == 0, r.stderr
+    assert "energy: nothing measured" in r.stderr and "0 kWh" not in r.stderr
+    assert "nothing to store" in r.stderr and not (tmp_path / "m.duckdb").exists()

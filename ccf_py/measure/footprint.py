@@ -76,7 +76,7 @@ class Footprint:
     pue: float | None
     operational_kg: float
     embodied_kg: float | None            # None when any GPU's TE is unknown
-    embodied_notes: tuple[str, ...]      # per GPU: its share or why it is unknown
+    embodied_notes: tuple[tuple[int, str], ...]  # (GPU index, its share or why unknown)
 
 
 def footprint(result: MeasurementResult, provider: str, region: str) -> Footprint:
@@ -91,12 +91,12 @@ def footprint(result: MeasurementResult, provider: str, region: str) -> Footprin
         if te is None or not life:
             total = None
             why = where if te is None else "unknown (no lifespan)"
-            notes.append(f"gpu {gpu.index} {gpu.model}: embodied {why}")
+            notes.append((gpu.index, why))
             continue
         share = te * (result.duration_s / 3600.0) / life  # SCI M, one device
         total = None if total is None else total + share
-        notes.append(f"gpu {gpu.index}: embodied {share:.6g} kg ({te:g} kg x duration / "
-                     f"{life:g} h; {where})")
+        notes.append((gpu.index, f"{share:.6g} kg ({te:g} kg x duration / {life:g} h; "
+                                  f"{where})"))
     return Footprint(provider, region, intensity, factor, operational, total, tuple(notes))
 
 
@@ -116,6 +116,9 @@ def summary_lines(result: MeasurementResult, fp: Footprint | None,
         lines.append(f"  {d.kind} {d.index} {d.model}: {kwh} [{d.method}] {d.note}")
     if result.cpu_unavailable:
         lines.append(f"  cpu: not measured ({result.cpu_unavailable})")
+    if not any(d.energy_kwh is not None for d in result.devices):
+        lines.append("energy: nothing measured (no GPU and no CPU package was readable)")
+        return lines
     lines.append(f"energy {result.energy_kwh:.6g} kWh (IT, PUE not applied)")
     if fp is None:
         lines.append("CO2e: give --region to convert (no region given)")
@@ -126,6 +129,9 @@ def summary_lines(result: MeasurementResult, fp: Footprint | None,
         lines.append("embodied: no GPU measured (the host's embodied share is not included)")
         return lines
     embodied = "unknown" if fp.embodied_kg is None else f"{fp.embodied_kg:.6g} kg CO2e"
-    lines.append(f"embodied (GPUs' share for the duration) {embodied}"
-                 + "".join(f"; {n}" for n in fp.embodied_notes))
+    by_text: dict[str, list[str]] = {}
+    for index, text in fp.embodied_notes:
+        by_text.setdefault(text, []).append(str(index))
+    lines.append(f"embodied (GPUs' share for the duration) {embodied}" + "".join(
+        f"; gpu {', '.join(ix)}: {text}" for text, ix in by_text.items()))
     return lines

@@ -213,7 +213,7 @@ class GpuMeter:
             parts.append(f"no energy counter on this GPU: power sampled every "
                          f"{self.interval_s:g} s ({self.samples} samples), trapezoid rule")
         else:
-            parts.append(f"not measured: {self.why_unmeasured or 'lost at start'}")
+            parts.append(self.why_unmeasured or "lost at the start")
         if self.resets:
             parts.append(f"energy counter went down {self.resets} time(s) (reset): those "
                          "interval(s) integrated from power samples")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ccf_py.errors import ConfigError
 from ccf_py.measure.gpu import DeviceEnergy, close_nvml, gpu_meters, open_nvml
 from ccf_py.measure.rapl import DEFAULT_POWERCAP_ROOT, rapl_meters
 
@@ -50,7 +51,7 @@ class Session:
                  nvml_opener: Callable[[], tuple[Any, int] | str] = open_nvml,
                  poll_in_thread: bool = True) -> None:
         if not interval_s > 0:
-            raise ValueError("the sampling interval must be > 0 s")
+            raise ConfigError(f"sampling interval {interval_s!r}: must be > 0 s")
         self.interval_s = interval_s
         self.powercap_root = Path(powercap_root)
         self.clock = clock

@@ -499,3 +499,28 @@ def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
     if unk:
         notes.append("Fallback coefficients: " + "; ".join(unk) + ".")
     return tuple(notes)
+
+
+# --- on-host measurement (ccf_py.measure; NVML is imported only when a run starts) ---
+
+def measure_command(argv: Sequence[str], *, region: str | None = None, provider: str = "aws",
+                    interval_s: float = 0.1, powercap_root: str | None = None):  # noqa: ANN201
+    """Run ``argv`` measuring GPU (NVML) and CPU (RAPL) energy; returns
+    ``(measure.command.CommandRun, footprint.Footprint | None)``. An unknown region raises
+    ConfigError before the command runs."""
+    from ccf_py.measure import command, footprint
+
+    if region is not None:
+        footprint.grid_intensity(provider, region)
+    run = command.run_command(argv, interval_s=interval_s, powercap_root=powercap_root
+                              or command.DEFAULT_POWERCAP_ROOT)
+    fp = footprint.footprint(run.result, provider, region) if region is not None else None
+    return run, fp
+
+
+def record_measurement(db: Database, result, **fields) -> str:  # noqa: ANN001, ANN003
+    """Store a measurement in the ``measurements`` table (one transaction); fields as
+    :func:`ccf_py.measure.store.insert`. Returns the measurement id."""
+    from ccf_py.measure import store
+
+    return store.insert(db.con, result, **fields)

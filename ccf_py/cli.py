@@ -6,10 +6,12 @@ line on stderr and exit code 1; ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
 import click
+import duckdb
 
 from ccf_py import __version__, api
 from ccf_py.db import resolve_path
@@ -330,6 +332,66 @@ def demo(obj: Context, out_dir: str, methodology: str) -> None:
     paths = run(obj, run_demo, Path(out_dir), methodology=methodology, progress=_progress)
     for p in paths:
         click.echo(str(p))
+
+
+@main.command(context_settings={"ignore_unknown_options": True,
+                                "allow_interspersed_args": False})
+@click.option("--region", default=None, help="Grid region for CO2e (e.g. us-east-1).")
+@click.option("--provider", type=click.Choice(("aws", "gcp", "azure")), default="aws",
+              show_default=True, help="Whose region names --region uses.")
+@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Stored with the "
+              "measurement (repeatable).")
+@click.option("--interval", type=float, default=0.1, show_default=True, metavar="SECONDS",
+              help="Sampling / polling interval.")
+@click.option("--resource-id", default=None,
+              help="The cloud resource (e.g. instance id) this host is, stored for reports.")
+@click.option("--powercap-root", default=None, hidden=True)  # tests: a fake powercap tree
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.pass_obj
+def measure(obj: Context, region: str | None, provider: str, tags: tuple[str, ...],
+            interval: float, resource_id: str | None, powercap_root: str | None,
+            command: tuple[str, ...]) -> None:
+    """Run COMMAND and measure its GPU (NVML) and CPU (RAPL) energy, then store it.
+
+    Prints each device's kWh and method to stderr, CO2e with --region, and exits with the
+    command's exit code (130 after Ctrl-C, with the partial measurement stored).
+
+    \b
+    Example:
+        ccf-py measure --region us-east-1 --tag run=bert -- python train.py --epochs 3
+    """
+    parsed = {}
+    for tag in tags:
+        key, sep, value = tag.partition("=")
+        if not sep or not key:
+            raise click.UsageError(f"--tag {tag!r}: expected KEY=VALUE")
+        parsed[key] = value
+    if not interval > 0:
+        raise click.UsageError("--interval must be > 0")
+    try:
+        run, fp = api.measure_command(list(command), region=region, provider=provider,
+                                      interval_s=interval, powercap_root=powercap_root)
+    except CcfError as exc:  # unknown region, command not found: nothing ran
+        click.echo(f"ccf-py measure: {exc}", err=True)
+        sys.exit(2)
+    from ccf_py.measure.footprint import summary_lines
+
+    for line in summary_lines(run.result, fp, run.command_exit_code):
+        click.echo(f"ccf-py measure: {line}", err=True)
+    if not run.result.devices:
+        click.echo("ccf-py measure: nothing to store (no device measured)", err=True)
+        sys.exit(run.exit_code)
+    try:
+        with api.open_db(obj.db) as db:
+            mid = api.record_measurement(
+                db, run.result, command=shlex.join(command), exit_code=run.command_exit_code,
+                region=region, provider=provider, tags=parsed, resource_id=resource_id)
+        click.echo(f"ccf-py measure: stored {len(run.result.devices)} row(s) in "
+                   f"{db.path}, measurement {mid}", err=True)
+    except (CcfError, duckdb.Error) as exc:
+        click.echo(f"ccf-py measure: not stored: {str(exc).strip().splitlines()[0]}", err=True)
+        sys.exit(run.exit_code or 1)
+    sys.exit(run.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

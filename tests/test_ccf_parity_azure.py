@@ -217,3 +217,109 @@ def test_block_sizes_in_a_batch(tmp_path):
     for method in ("ccf", "default"):
         assert out[method]["x02"]["usage_class"] == "non_usage"
         assert out[method]["x02"]["energy_kwh"] == 0
+
+
+# ------------------------------------------------ the parity rows through the real Azure ingest
+
+EA_SAMPLE = FIX.parent / "azure" / "finopstoolkit_EA_ActualCost_Small.csv"
+SUBSCRIPTION = "5f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e"
+# Q5 by hand: '10 Hours' of D2s v3, Quantity 2.4 = 24 h (Azure prices per block: 0.96 USD per
+# 10 hours is z02's 0.096 per hour). CCF reads Quantity as hours.
+BLOCK_ROW = {"row_id": "x01", "service": "Virtual Machines", "region": "eastus",
+             "usage_type": "D2s v3", "usage_unit": "10 Hours", "usage_amount": "2.4",
+             "vcpus": "2", "machine_type": "D2s v3", "cost": "2.304", "timestamp": "2024-01-15"}
+
+
+def _write_ea_export(path: Path, rows: list[dict[str, str]]) -> Path:
+    """The rows as an EA actual-cost export (the toolkit sample's header), as Cost Management
+    writes it: MM/DD/YYYY dates, AdditionalInfo JSON, the row id at the end of ResourceId."""
+    import json
+
+    with EA_SAMPLE.open(newline="", encoding="utf-8-sig") as fh:
+        header = next(csv.reader(fh))
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.DictWriter(fh, fieldnames=header)
+        out.writeheader()
+        for r in rows:
+            year, month, day = r["timestamp"].split("-")
+            info = {"ServiceType": r["machine_type"]} if r["machine_type"] else {}
+            if r["vcpus"]:
+                info["VCPUs"] = int(r["vcpus"])
+            line = dict.fromkeys(header, "")
+            line.update({
+                "BillingAccountId": "8611537", "BillingPeriodStartDate": "01/01/2024",
+                "BillingPeriodEndDate": "01/31/2024", "SubscriptionId": SUBSCRIPTION,
+                "Date": f"{month}/{day}/{year}", "MeterCategory": r["service"],
+                "MeterName": r["usage_type"], "Quantity": r["usage_amount"],
+                "UnitOfMeasure": r["usage_unit"], "ResourceLocation": r["region"],
+                "ChargeType": "Usage", "PricingModel": "OnDemand", "BillingCurrency": "USD",
+                "AdditionalInfo": json.dumps(info) if info else "",
+                "ResourceId": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/parity/providers/"
+                              f"Microsoft.Compute/virtualMachines/{r['row_id']}"})
+            for cost in ("CostInBillingCurrency", "Cost"):
+                if cost in header:
+                    line[cost] = r["cost"]
+            out.writerow(line)
+    return path
+
+
+def test_parity_rows_through_the_ea_export_ingest(tmp_path):
+    from ccf_py import api
+
+    with (FIX / "azure_input.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    export = _write_ea_export(tmp_path / "part_0_0001.csv", [*rows, BLOCK_ROW])
+    out: dict[str, dict[str, dict]] = {}
+    with api.open_db(tmp_path / "ea.duckdb") as db:
+        res = api.ingest_azure_export(db, [str(export)])
+        assert res.rows == 31 and res.billing_periods == ("2024-01",)
+        block = db.con.execute("SELECT consumed_quantity, consumed_unit, pricing_unit, x_vcpus "
+                               "FROM billed_lines WHERE resource_id LIKE '%/x01'").fetchall()
+        assert block == [(pytest.approx(24.0), "Hours", "10 Hours", 2.0)]
+        for method in ("ccf", "default"):
+            create_estimates(db.con, method, materialize=True)
+            out[method] = {r[0].rsplit("/", 1)[1]: dict(zip(COLUMNS, r[1:], strict=True))
+                           for r in db.con.execute(
+                               f"SELECT resource_id, {', '.join(COLUMNS)} "
+                               "FROM fct_usage_estimates").fetchall()}
+    ccf = _ccf()
+    assert len(out["ccf"]) == 31
+    checked = 0
+    for rid, r in ccf.items():
+        if rid == CRASH:
+            continue
+        ours = out["ccf"][rid]
+        energy = _num(r["row_kwh"]) - _num(r["embodied_kwh_equiv"])
+        assert ours["energy_kwh"] == pytest.approx(energy, rel=REL, abs=1e-15), rid
+        assert ours["ccf_kwh_incl_embodied"] == pytest.approx(_num(r["row_kwh"]), rel=REL,
+                                                              abs=1e-15), rid
+        assert ours["co2e_total_kg"] == pytest.approx(_num(r["row_co2e_t"]) * 1000, rel=REL,
+                                                      abs=1e-15), rid
+        assert ours["co2e_embodied_kg"] == pytest.approx(_num(r["embodied_co2e_t"]) * 1000,
+                                                         rel=REL, abs=1e-15), rid
+        assert ours["pue"] == pytest.approx(float(r["ccf_pue"])), rid
+        assert ours["gco2e_per_kwh"] == pytest.approx(
+            float(r["ccf_emission_factor_t_per_kwh"]) * 1e6, rel=REL), rid
+        if r["ccf_class"].startswith("compute"):
+            assert ours["vcpu_hours"] == pytest.approx(float(r["ccf_vcpu_hours"])), rid
+        if r["ccf_class"].startswith("storage"):
+            assert ours["storage_tb_hours"] == pytest.approx(float(r["storage_tb_hours"])), rid
+        checked += 1
+    assert checked == 29
+
+    # x01 by hand. CCF's row: 2.4 "hours" x 2 vCPUs; its operational kWh is hours x vCPUs x
+    # (per-vCPU watts, memory) x PUE, so a tenth of z02's 24 h of the same size and region;
+    # embodied (quirk Q2): 1 482.9 kg x (2.4 h / 2 vCPUs) / 35 040 h x 2 / 64 vCPUs
+    z02 = ccf["z02"]
+    x01 = out["ccf"]["x01"]
+    assert x01["vcpu_hours"] == pytest.approx(2.4 * 2, rel=REL)
+    operational = (float(z02["row_kwh"]) - float(z02["embodied_kwh_equiv"])) * 2.4 / 24
+    assert x01["energy_kwh"] == pytest.approx(operational, rel=REL)
+    embodied = 1482.9 * (2.4 / 2) / 35040 * 2 / 64
+    assert x01["co2e_embodied_kg"] == pytest.approx(embodied, rel=REL)
+    assert x01["co2e_total_kg"] == pytest.approx(
+        operational * float(z02["ccf_emission_factor_t_per_kwh"]) * 1000 + embodied, rel=REL)
+    # the default counts the blocks: 24 hours of a 2-vCPU VM = z02's usage exactly
+    dflt = out["default"]
+    assert dflt["x01"]["vcpu_hours"] == pytest.approx(24 * 2, rel=REL)
+    assert dflt["x01"]["energy_kwh"] == pytest.approx(dflt["z02"]["energy_kwh"], rel=REL)

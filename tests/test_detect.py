@@ -29,7 +29,8 @@ FOCUS_SAMPLE = FIX / "focus" / "focus_1.0_sample_subset.csv"
     (DET / "gcp_detailed_nested_head.ndjson", "gcp-billing"),
     (DET / "gcp_detailed_flat_head.csv", "gcp-billing"),
     (DET / "ccf_parity_gcp_input_head.jsonl", "gcp-billing"),
-    (DET.parent / "azure" / "finopstoolkit_EA_ActualCost_Small.csv", "azure-export"),  # with a UTF-8 BOM
+    # with a UTF-8 BOM
+    (DET.parent / "azure" / "finopstoolkit_EA_ActualCost_Small.csv", "azure-export"),
 ])
 def test_sample_files(path: Path, kind: str) -> None:
     assert detect.detect(path) == kind

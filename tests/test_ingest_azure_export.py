@@ -357,3 +357,27 @@ def test_whitespace_only_number_cell_is_null(tmp_path, db):
     assert res.rows == 11 and _table_cost(db) == {"USD": Decimal("8.55")}
     assert db.con.execute("SELECT count(*) FROM billed_lines WHERE list_cost IS NULL"
                           ).fetchone()[0] == 1
+
+
+def test_malformed_tags_name_file_line_and_column(tmp_path, db):
+    api.ingest_azure_export(db, [str(AMORTIZED)])
+    before = _snapshot(db)
+    rows = _rows(ACTUAL)
+    rows[3]["Tags"] = '"env": prod'          # line 5: the first bad cell
+    rows[6]["Tags"] = '{"team": "data"'      # line 8
+    path = _write(tmp_path / "tags.csv", rows, list(rows[0]))
+    with pytest.raises(InputError) as err:
+        api.ingest_azure_export(db, [str(path)])
+    assert (err.value.row, err.value.column) == (5, "Tags")
+    text = str(err.value)
+    assert text.startswith(f"{path}, line 5, column 'Tags': ")
+    assert "'\"env\": prod'" in text and "\n" not in text and "byte" not in text
+    assert _snapshot(db) == before
+    # the same cells in Parquet: 1-based row, no header
+    parquet = tmp_path / "tags.parquet"
+    duckdb.connect().execute(f"COPY (SELECT * FROM read_csv('{path}', all_varchar=true)) "
+                             f"TO '{parquet}' (FORMAT parquet)")
+    with pytest.raises(InputError) as err:
+        api.ingest_azure_export(db, [str(parquet)])
+    assert str(err.value).startswith(f"{parquet}, row 4, column 'Tags': ")
+    assert _snapshot(db) == before

@@ -530,3 +530,89 @@ def test_bigquery_client_path_pages_and_reconciles(db, no_google_env, monkeypatc
     assert source == [("bigquery:my-proj.billing.export 2026-04",)]
     vcpus = db.con.execute("SELECT count(*) FROM billed_lines WHERE x_vcpus > 0").fetchone()[0]
     assert vcpus > 0  # the cores system label survived the aggregation
+
+
+# ----------------------------------------------------------------- review findings: bad values
+
+
+def test_invoice_month_not_yyyymm_names_file_line_and_field(db, loaded, tmp_path):
+    """A blank line before the bad one: DuckDB's own line count skips it, the message may not."""
+    path = tmp_path / "month.jsonl"
+    path.write_text(json.dumps(_line()) + "\n\n" + json.dumps(_line(cost=1.0)) + "\n"
+                    + json.dumps(_line(invoice={"month": "2026-10"})) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        api.ingest_gcp_billing(db, [str(path)])
+    assert (err.value.row, err.value.column) == (4, "invoice.month")
+    assert str(err.value).startswith(f"{path}, line 4, column 'invoice.month': ")
+    assert "'2026-10'" in str(err.value) and "YYYYMM" in str(err.value)
+    assert "\n" not in str(err.value) and "specifier" not in str(err.value)
+    _unchanged(db, loaded)
+
+
+def test_invoice_month_not_yyyymm_in_csv_names_line_and_column(db, loaded, tmp_path):
+    with FLAT.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    rows[7][rows[0].index("invoice_month")] = "Oct 2026"
+    path = tmp_path / "month.csv"
+    with path.open("w", newline="") as out:
+        csv.writer(out).writerows(rows)
+    with pytest.raises(InputError) as err:
+        api.ingest_gcp_billing(db, [str(path)])
+    assert (err.value.row, err.value.column) == (8, "invoice_month")  # header is line 1
+    assert "'Oct 2026'" in str(err.value) and "\n" not in str(err.value)
+    _unchanged(db, loaded)
+
+
+def test_bad_credit_amount_names_its_own_line_and_field(db, loaded, tmp_path):
+    bad = [{"name": "SUD", "amount": -1.5}, {"name": "Free tier", "amount": "abc"}]
+    path = _write_lines(tmp_path / "credits.jsonl",
+                        [_line(), _line(credits=bad), _line(), _line()])
+    with pytest.raises(InputError) as err:
+        api.ingest_gcp_billing(db, [str(path)])
+    assert (err.value.row, err.value.column) == (2, "credits.amount")
+    assert str(err.value) == (f"{path}, line 2, column 'credits.amount': could not convert "
+                              "'abc' to a number")
+    _unchanged(db, loaded)
+
+
+# ----------------------------------------------------------------- review findings: shapes
+
+
+def _detailed_copy(path: Path, out: Path, *, skip_first: bool = False) -> Path:
+    """``path``'s lines as a detailed export writes them: with a resource (BigQuery's JSON
+    leaves a NULL resource out, so ``skip_first`` writes the first line without one)."""
+    lines = []
+    for i, line in enumerate(_lines(path)):
+        if not (skip_first and i == 0):
+            line["resource"] = {"name": f"r{i}", "global_name": f"//x/r{i}"}
+        lines.append(json.loads(json.dumps(line, default=float)))
+    return _write_lines(out, lines)
+
+
+def test_standard_and_detailed_json_of_one_month_refused_together(db, loaded, tmp_path):
+    detailed = _detailed_copy(PARITY, tmp_path / "detailed.jsonl")
+    with pytest.raises(InputError) as err:
+        api.ingest_gcp_billing(db, [str(PARITY), str(detailed)])
+    text = str(err.value)
+    assert "standard export" in text and "detailed export" in text
+    assert "same billing account and month" in text and "\n" not in text
+    _unchanged(db, loaded)
+    # each alone loads (and replaces the other's month: one bill)
+    api.ingest_gcp_billing(db, [str(detailed)])
+    assert db.con.execute("SELECT count(*) FROM billed_lines WHERE resource_id IS NOT NULL"
+                          ).fetchone()[0] == len(loaded)
+
+
+def test_detailed_json_shards_with_a_first_line_lacking_resource_load_together(db, tmp_path):
+    lines = _lines(PARITY)
+    half = len(lines) // 2
+    a = _write_lines(tmp_path / "a.jsonl", [json.loads(json.dumps(x, default=float))
+                                            for x in lines[:half]])
+    b = _write_lines(tmp_path / "b.jsonl", [json.loads(json.dumps(x, default=float))
+                                            for x in lines[half:]])
+    shard_a = _detailed_copy(a, tmp_path / "shard_a.jsonl")
+    shard_b = _detailed_copy(b, tmp_path / "shard_b.jsonl", skip_first=True)
+    assert "resource" not in json.loads(shard_b.read_text().splitlines()[0])
+    res = api.ingest_gcp_billing(db, [str(shard_a), str(shard_b)])
+    assert res.files == 2 and res.billing_periods == ("2026-06",)
+    assert _table_totals(db) == {"USD": Decimal("6837.45")}

@@ -352,7 +352,46 @@ def _plan(con: duckdb.DuckDBPyConnection, src: Source, columns: list[tuple[str, 
     exprs += [f"{qstr(src.name)} AS source_file", f"{load_id}::BIGINT AS load_id"]
     shape = f"Azure {kind} cost ({'Parquet' if parquet else 'CSV'})"
     return FilePlan(src, reader_sql(src, parquet, parsed), ",\n    ".join(exprs), shape,
-                    conversions)
+                    conversions, diagnose=_tags_diagnosis(con, src, cols))
+
+
+_JSON_REASON = re.compile(r"Malformed JSON at byte \d+ of input: ([^.]+)")
+
+
+def _tags_diagnosis(con: duckdb.DuckDBPyConnection, src: Source, cols: _Columns
+                    ) -> Callable[[duckdb.Error], InputError | None]:
+    """A Tags cell that is no JSON object, with its line (CSV: the header is line 1) or row:
+    DuckDB's cast error says neither. A second scan, only after the load failed."""
+
+    def diagnose(exc: duckdb.Error) -> InputError | None:
+        if "Malformed JSON" not in str(exc) or "tags" not in cols.found:
+            return None
+        if broken := damaged(src):  # a download cut inside a Tags cell
+            return broken
+        parquet = is_parquet(src.path.name)
+        number = "file_row_number + 1" if parquet else "row_number() OVER () + 1"
+        tags = tags_text_sql(typed(cols.sql("tags"), cols.found["tags"][1], "VARCHAR"))
+        con.execute("SET preserve_insertion_order = true")  # row_number() in file order
+        try:
+            hit = con.execute(
+                f"SELECT n, v, t FROM (SELECT {number} AS n, {cols.sql('tags')} AS v, "
+                f"{tags} AS t FROM {reader_sql(src, parquet, row_number=True)}) "
+                "WHERE t IS NOT NULL AND NOT json_valid(t) ORDER BY n LIMIT 1").fetchone()
+        except duckdb.Error:
+            return None
+        if hit is None:
+            return None
+        try:  # DuckDB's reason for this cell (the load may have stopped at another one)
+            con.execute("SELECT CAST(? AS JSON)", [hit[2]]).fetchone()
+            reason = None
+        except duckdb.Error as cast_error:
+            reason = _JSON_REASON.search(str(cast_error))
+        why = f" ({reason.group(1).strip()})" if reason else ""
+        return InputError(src.name, f"{hit[1]!r} is not a JSON object of tags{why}",
+                          row=int(hit[0]), column=cols.found["tags"][0],
+                          row_word="row" if parquet else "line")
+
+    return diagnose
 
 
 def _values(cols: _Columns, formats: dict[str, str]) -> dict[str, str]:
@@ -370,6 +409,14 @@ def _values(cols: _Columns, formats: dict[str, str]) -> dict[str, str]:
     return out
 
 
+def tags_text_sql(tags: str) -> str:
+    """The Tags cell as the text of a JSON object (Azure writes it with or without the
+    braces); NULL when blank or empty."""
+    t = blank_to_null(tags)
+    return (f"nullif(nullif(CASE WHEN left({t}, 1) = '{{' THEN {t} "
+            f"ELSE '{{' || {t} || '}}' END, '{{}}'), '{{ }}')")
+
+
 def _select(v: dict[str, str], kind: str, cols: _Columns) -> list[str]:
     charge = f"lower(trim({v['charge_type']}))"
     usage = f"{charge} = 'usage'"
@@ -383,9 +430,7 @@ def _select(v: dict[str, str], kind: str, cols: _Columns) -> list[str]:
                     f"ELSE coalesce({v['subscription_guid']}, {sub}) END")
     info = v["additional_info"]
     info_json = f"CASE WHEN json_valid({info}) THEN CAST({info} AS JSON) END"
-    tags = blank_to_null(v["tags"])
-    tags = (f"CAST(nullif(nullif(CASE WHEN left({tags}, 1) = '{{' THEN {tags} "
-            f"ELSE '{{' || {tags} || '}}' END, '{{}}'), '{{ }}') AS JSON)")
+    tags = f"CAST({tags_text_sql(v['tags'])} AS JSON)"
     unit = v["unit"]
     return [
         f"{qstr(PROVIDER)} AS provider_name",

@@ -39,6 +39,11 @@ project, service, SKU, region, periods, currency, tags, resource and system labe
 consumed_quantity, consumed_unit and pricing_unit are NULL. So ``sum(billed_cost)`` is the
 export's ``sum(cost) + sum(credits)``. Loading a billing period again replaces the rows of the
 same (provider, billing_account_id, billing period).
+
+Standard or detailed: ``FilePlan.shape`` records it, so ``load`` refuses a standard and a
+detailed export of the same billing account and month in one load (one bill counted twice).
+CSV, Parquet and Avro are detailed with a ``resource`` column; JSON with a ``resource`` or
+``price`` field on one of the lines in its first 256 KB (BigQuery's JSON leaves NULL fields out).
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ import gzip
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -55,6 +60,7 @@ from ccf_py.errors import InputError, MissingColumnError
 from ccf_py.ingest import units
 from ccf_py.ingest.files import (
     FilePlan,
+    blank_to_null,
     csv_header,
     damaged,
     first_line,
@@ -121,7 +127,6 @@ JSON_COLUMNS: dict[str, str] = {
     "cost_type": "VARCHAR",
     "cost_at_list": "DOUBLE",
 }
-_JSON_NUMBERS = ("cost", "cost_at_list", "usage.amount", "credits[].amount")
 
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 GCP_SUFFIXES = tuple(s + gz for s in (*JSON_SUFFIXES, ".csv") for gz in ("", ".gz")) + (
@@ -151,6 +156,8 @@ class Mapped:
     system_labels: str
     conversions: tuple[tuple[str, str, str], ...]
     detailed: bool
+    # logical field -> the file's own name for it (CSV / Parquet / Avro), to name it in errors
+    names: dict[str, str] = field(default_factory=dict)
 
 
 def _null(typ: str) -> str:
@@ -172,7 +179,7 @@ def _credit_sum(sql: str, source_type: str) -> str:
 
 
 def _map_json(src: Source) -> Mapped:
-    keys = _first_json_keys(src)
+    keys, sampled = _first_json_keys(src)
     if keys is not None:
         missing = [f for f in REQUIRED if FIELDS[f][0][0].split(".")[0] not in keys]
         if missing:
@@ -183,27 +190,43 @@ def _map_json(src: Source) -> Mapped:
         values[name] = typed(sql, "VARCHAR" if typ == "TIMESTAMP" else typ, typ)
     conversions = (("usage_start_time", qident("usage_start_time"), "TIMESTAMP"),)
     return Mapped(values, _credit_sum('"credits"', "STRUCT"), '"labels"', '"system_labels"',
-                  conversions, detailed=False)
+                  conversions, detailed=bool(sampled & DETAILED_ONLY))
 
 
-def _first_json_keys(src: Source) -> set[str] | None:
-    """Top-level keys of the first line (a few bytes), to name a missing field the way a CSV
-    header would; None when the file is empty or its first line is not JSON (the reader then
-    says where)."""
+# Top-level fields only the detailed usage cost export has (Google's "Structure of Detailed
+# data export"); the standard export has neither.
+DETAILED_ONLY = frozenset({"resource", "price"})
+# How much of a JSON file is read to tell standard from detailed: BigQuery's JSON omits a
+# NULL field (a line without a resource has no "resource"), so more than one line is looked at.
+_SAMPLE_BYTES = 1 << 18
+
+
+def _first_json_keys(src: Source) -> tuple[set[str] | None, set[str]]:
+    """Top-level keys of the first line, to name a missing field the way a CSV header would
+    (None when the file is empty or its first line is not JSON: the reader then says where),
+    and the keys of the lines in the file's first ~256 KB (whole lines, at least the first)."""
+    lines: list[str] = []
     try:
         opener = gzip.open if is_gzip(src.path) else open
         with opener(src.path, "rt", encoding="utf-8-sig") as fh:
-            line = fh.readline()
+            size = 0
+            while size < _SAMPLE_BYTES and (line := fh.readline()):
+                lines.append(line)
+                size += len(line)
     except (OSError, EOFError, UnicodeDecodeError):
-        return None
-    if line.lstrip().startswith("["):
+        pass  # a cut or undecodable file: the lines read so far (the load then says why)
+    if lines and lines[0].lstrip().startswith("["):
         raise InputError(src.name, "a JSON array, not newline-delimited JSON (export with "
                          "bq extract --destination_format NEWLINE_DELIMITED_JSON)")
-    try:
-        obj = json.loads(line)
-    except ValueError:
-        return None
-    return set(obj) if isinstance(obj, dict) else None
+    objects = []
+    for line in lines:
+        try:
+            obj = json.loads(line) if line.strip() else None
+        except ValueError:
+            obj = None
+        objects.append(obj if isinstance(obj, dict) else None)
+    first = set(objects[0]) if objects and objects[0] is not None else None
+    return first, {k for obj in objects if obj is not None for k in obj}
 
 
 def _missing_message(missing: list[str]) -> str:
@@ -226,6 +249,7 @@ def _map_columns(src: Source, columns: dict[str, str], nested: set[str]) -> Mapp
     for path in columns:
         by_flat.setdefault(_flat(path), path)
     values: dict[str, str] = {}
+    names: dict[str, str] = {}
     conversions: list[tuple[str, str, str]] = []
     missing = []
     for name, (paths, typ) in FIELDS.items():
@@ -235,6 +259,7 @@ def _map_columns(src: Source, columns: dict[str, str], nested: set[str]) -> Mapp
                 missing.append(name)
             values[name] = _null(typ)
             continue
+        names[name] = path
         sql = ".".join(qident(p) for p in path.split(".")) if path in nested else qident(path)
         values[name] = typed(sql, columns[path], typ)
         if typ != "VARCHAR" and "VARCHAR" in columns[path]:
@@ -257,7 +282,7 @@ def _map_columns(src: Source, columns: dict[str, str], nested: set[str]) -> Mapp
     system = pick("system_labels")
     return Mapped(values, credit_sql, _kv_list(*labels) if labels else "NULL",
                   _kv_list(*system) if system else "NULL", tuple(conversions),
-                  detailed=any(f.startswith("resource") for f in by_flat))
+                  detailed=any(f.startswith("resource") for f in by_flat), names=names)
 
 
 def _describe(con: duckdb.DuckDBPyConnection, src: Source, reader: str
@@ -341,7 +366,7 @@ def _plan(con: duckdb.DuckDBPyConnection, src: Source, load_id: int) -> FilePlan
         f"{qstr(PROVIDER)} AS provider_name",
         "g.billing_account_id AS billing_account_id",
         "g.project_id AS sub_account_id",
-        "coalesce(CAST(strptime(nullif(trim(g.invoice_month), ''), '%Y%m') AS DATE), "
+        f"coalesce(CAST(strptime(nullif(trim(g.invoice_month), ''), {qstr(_MONTH)}) AS DATE), "
         "CAST(date_trunc('month', g.usage_start_time) AS DATE)) AS billing_period_start",
         "g.usage_start_time AS charge_period_start",
         f"CASE WHEN g.credit_row THEN 'Credit' ELSE CASE g.cost_type {cases} "
@@ -368,24 +393,26 @@ def _plan(con: duckdb.DuckDBPyConnection, src: Source, load_id: int) -> FilePlan
               "CROSS JOIN (VALUES (false), (true)) AS x(credit_row) "
               "WHERE NOT x.credit_row OR l.credit_total <> 0) AS g")
     # Two shapes holding one account's month are two exports of one bill (load.py refuses
-    # them). JSON says standard or detailed only by the fields a line has, and BigQuery's JSON
-    # omits NULL fields, so one JSON export's shards could look different: format only.
-    kind = "" if fmt == "json" else ("detailed " if m.detailed else "standard ")
+    # them). JSON says standard or detailed only by the fields its lines have (resource,
+    # price); BigQuery's JSON omits NULL fields, so the first ~256 KB of lines are looked at.
+    kind = "detailed " if m.detailed else "standard "
     shape = f"GCP {kind}export " + ("newline-delimited JSON" if fmt == "json" else fmt.upper())
-    diagnose = _json_diagnosis(con, src) if fmt == "json" else None
+    diagnose = (_json_diagnosis(con, src) if fmt == "json"
+                else _month_diagnosis(con, src, fmt, reader, m))
     return FilePlan(src, source, ",\n    ".join(exprs), shape,
                     m.conversions if fmt != "json" else (), diagnose=diagnose)
 
 
 _JSON_LINE = re.compile(r"in line (\d+)")
 _JSON_VALUE = re.compile(r'Failed to cast value to [a-z ]+: "?(.*?)"?$', re.M)
+_MONTH = "%Y%m"  # invoice.month: '202606'
 
 
 def _json_diagnosis(con: duckdb.DuckDBPyConnection, src: Source
                     ) -> Callable[[duckdb.Error], InputError | None]:
     """One line for a JSON file that failed to load: a cut download, the first line that is
-    not JSON, or the value (line and field) that is not a number or a time. Reads the file
-    again only after the load failed, and only up to the line DuckDB stopped at."""
+    not JSON, or the first value (line and field) that is not a number, a time or a billing
+    month. Reads the file again only after the load failed."""
 
     def diagnose(exc: duckdb.Error) -> InputError | None:
         if is_gzip(src.path) and (problem := gzip_problem(src)):
@@ -399,12 +426,13 @@ def _json_diagnosis(con: duckdb.DuckDBPyConnection, src: Source
             return InputError(src.name, ("truncated download: the last line stops mid-record; "
                                          "download it again") if cut else
                               f"not valid JSON ({reason})", row=bad)
+        # DuckDB's "in line N" counts no blank lines, and a bad value inside a list (credits)
+        # gets a line further on: the file is scanned again for the first bad value
+        if (bad_value := _first_bad_json_value(con, src)) is not None:
+            return bad_value
         if line and (value := _JSON_VALUE.search(text)):
-            field = _bad_field(src, line)
             return InputError(src.name, f"could not convert {value.group(1)!r} to a number",
-                              row=line, column=field)
-        if "onver" in text:  # a timestamp: find the line with DuckDB
-            return _bad_time(con, src)
+                              row=line)
         return None
 
     return diagnose
@@ -427,41 +455,96 @@ def _first_bad_line(src: Source, limit: int) -> tuple[int, str]:
     return limit, "unexpected character"
 
 
-def _bad_field(src: Source, line: int) -> str | None:
-    with _lines(src) as fh:
-        for number, text in enumerate(fh, start=1):
-            if number == line:
-                obj = json.loads(text)
-                for path in _JSON_NUMBERS:
-                    head, _, rest = path.partition(".")
-                    items = obj.get(head.removesuffix("[]"))
-                    for item in (items if isinstance(items, list) else [items]):
-                        value = item.get(rest) if rest and isinstance(item, dict) else item
-                        if value is not None and not _is_number(value):
-                            return path
-                return None
-    return None
+def _not_number(v: str) -> str:
+    """SQL: the JSON value ``v`` (read as text) is there but is no number the reader takes."""
+    return f"({v} IS NOT NULL AND (TRY_CAST({v} AS DOUBLE) IS NULL OR {v} <> trim({v})))"
 
 
-def _is_number(value: object) -> bool:
+def _not_month(v: str) -> str:
+    """SQL: the text ``v`` is neither blank nor a month the load's strptime reads."""
+    return (f"(nullif(trim({v}), '') IS NOT NULL AND "
+            f"try_strptime(trim({v}), {qstr(_MONTH)}) IS NULL)")
+
+
+_AS_NUMBER = "to a number"
+_AS_TIME = "to a date and time"
+_AS_MONTH = "to a billing month (YYYYMM, such as 202606)"
+_CREDIT = "list_position(list_transform(credits, c -> {}), true)".format(_not_number("c.amount"))
+# (field as the export names it, SQL: the line's value is bad, SQL: that value, what it is not)
+_JSON_CHECKS: tuple[tuple[str, str, str, str], ...] = (
+    ("usage_start_time", f"({blank_to_null('usage_start_time')} IS NOT NULL AND "
+     "TRY_CAST(usage_start_time AS TIMESTAMPTZ) IS NULL)", "usage_start_time", _AS_TIME),
+    ("invoice.month", _not_month("invoice.month"), "invoice.month", _AS_MONTH),
+    ("cost", _not_number("cost"), "cost", _AS_NUMBER),
+    ("cost_at_list", _not_number("cost_at_list"), "cost_at_list", _AS_NUMBER),
+    ("usage.amount", _not_number("usage.amount"), "usage.amount", _AS_NUMBER),
+    ("credits.amount", f"coalesce({_CREDIT}, 0) > 0", f"credits[{_CREDIT}].amount", _AS_NUMBER),
+)
+# the scan's reader: the checked values as text, as the file writes them
+_JSON_TEXT_COLUMNS = {
+    "usage_start_time": "VARCHAR", "invoice": "STRUCT(month VARCHAR)", "cost": "VARCHAR",
+    "cost_at_list": "VARCHAR", "usage": "STRUCT(amount VARCHAR)",
+    "credits": "STRUCT(amount VARCHAR)[]"}
+
+
+def _first_bad_json_value(con: duckdb.DuckDBPyConnection, src: Source) -> InputError | None:
+    """The first line of a JSON file with a value the load cannot convert (second scan, error
+    path only): file, line, field and value. None when no checked value is bad."""
+    spec = ", ".join(f"{qstr(k)}: {qstr(v)}" for k, v in _JSON_TEXT_COLUMNS.items())
+    reader = f"read_json({qstr(str(src.path))}, format='newline_delimited', columns={{{spec}}})"
+    cases = " ".join(f"WHEN {bad} THEN {i}" for i, (_, bad, _, _) in enumerate(_JSON_CHECKS))
+    values = " ".join(f"WHEN {i} THEN CAST({value} AS VARCHAR)"
+                      for i, (_, _, value, _) in enumerate(_JSON_CHECKS))
+    con.execute("SET preserve_insertion_order = true")  # row_number() in file order
     try:
-        float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _bad_time(con: duckdb.DuckDBPyConnection, src: Source) -> InputError | None:
-    reader = _reader(src, "json")
-    con.execute("SET preserve_insertion_order = true")
-    hit = con.execute(
-        f"SELECT n, t FROM (SELECT row_number() OVER () AS n, usage_start_time AS t "
-        f"FROM {reader}) WHERE nullif(trim(t), '') IS NOT NULL "
-        "AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL ORDER BY n LIMIT 1").fetchone()
+        hit = con.execute(
+            f"SELECT n, k, CASE k {values} END FROM (SELECT row_number() OVER () AS n, "
+            f"CASE {cases} END AS k, * FROM {reader}) WHERE k IS NOT NULL ORDER BY n LIMIT 1"
+        ).fetchone()
+    except duckdb.Error:  # a line the text reader cannot take either (a record that is a list)
+        return None
     if hit is None:
         return None
-    return InputError(src.name, f"could not convert {hit[1]!r} to a date and time", row=hit[0],
-                      column="usage_start_time")
+    name, _, _, kind = _JSON_CHECKS[hit[1]]
+    return InputError(src.name, f"could not convert {hit[2]!r} {kind}",
+                      row=_line_of_record(src, int(hit[0])), column=name)
+
+
+def _line_of_record(src: Source, record: int) -> int:
+    """The line of the file holding its ``record``-th JSON line (the reader skips blank
+    lines)."""
+    with _lines(src) as fh:
+        seen = 0
+        for number, text in enumerate(fh, start=1):
+            seen += bool(text.strip())
+            if seen == record:
+                return number
+    return record
+
+
+def _month_diagnosis(con: duckdb.DuckDBPyConnection, src: Source, fmt: str, reader: str,
+                     m: Mapped) -> Callable[[duckdb.Error], InputError | None]:
+    """CSV, Parquet, Avro: an invoice month that is not YYYYMM, with its line (CSV: the header
+    is line 1) or row. Other values are found by ``files.input_error`` (``conversions``)."""
+
+    def diagnose(exc: duckdb.Error) -> InputError | None:
+        if "format specifier" not in str(exc) or "invoice_month" not in m.names:
+            return None
+        con.execute("SET preserve_insertion_order = true")  # row_number() in file order
+        try:
+            hit = con.execute(
+                f"SELECT n, v FROM (SELECT row_number() OVER () AS n, {m.values['invoice_month']}"
+                f" AS v FROM {reader}) WHERE {_not_month('v')} ORDER BY n LIMIT 1").fetchone()
+        except duckdb.Error:
+            return None
+        if hit is None:
+            return None
+        csv_file = fmt == "csv"
+        return InputError(src.name, f"could not convert {hit[1]!r} {_AS_MONTH}",
+                          row=int(hit[0]) + csv_file, column=m.names["invoice_month"],
+                          row_word="line" if csv_file else "row")
+
+    return diagnose
 
 
 def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: str = "",

@@ -81,24 +81,28 @@ def _num(text: str) -> float:
     return float(text) if text else 0.0
 
 
+def assert_matches_ccf(ours: dict, r: dict[str, str], rid: str) -> None:
+    """One row's estimate against CCF's own output row."""
+    # CCF's row kWh includes its "embodied kWh" (embodied / grid factor, quirk Q1)
+    energy = _num(r["row_kwh"]) - _num(r["embodied_kwh_equiv"])
+    assert ours["energy_kwh"] == pytest.approx(energy, rel=REL, abs=1e-15), rid
+    assert ours["ccf_kwh_incl_embodied"] == pytest.approx(_num(r["row_kwh"]), rel=REL,
+                                                          abs=1e-15), rid
+    assert ours["co2e_total_kg"] == pytest.approx(_num(r["row_co2e_t"]) * 1000, rel=REL,
+                                                  abs=1e-15), rid
+    assert ours["co2e_embodied_kg"] == pytest.approx(_num(r["embodied_co2e_t"]) * 1000,
+                                                     rel=REL, abs=1e-15), rid
+    assert ours["pue"] == pytest.approx(float(r["ccf_pue"])), rid
+    # CCF's grid factor is in t per kWh, ours in g per kWh
+    assert ours["gco2e_per_kwh"] == pytest.approx(
+        float(r["ccf_emission_factor_t_per_kwh"]) * 1e6, rel=REL), rid
+
+
 def test_every_ccf_row_matches_ccf(estimates):
     rows = {rid: r for rid, r in _ccf().items() if rid != CRASH}
     assert len(rows) == 29
     for rid, r in rows.items():
-        ours = estimates["ccf"][rid]
-        # CCF's row kWh includes its "embodied kWh" (embodied / grid factor, quirk Q1)
-        energy = _num(r["row_kwh"]) - _num(r["embodied_kwh_equiv"])
-        assert ours["energy_kwh"] == pytest.approx(energy, rel=REL, abs=1e-15), rid
-        assert ours["ccf_kwh_incl_embodied"] == pytest.approx(_num(r["row_kwh"]), rel=REL,
-                                                              abs=1e-15), rid
-        assert ours["co2e_total_kg"] == pytest.approx(_num(r["row_co2e_t"]) * 1000, rel=REL,
-                                                      abs=1e-15), rid
-        assert ours["co2e_embodied_kg"] == pytest.approx(_num(r["embodied_co2e_t"]) * 1000,
-                                                         rel=REL, abs=1e-15), rid
-        assert ours["pue"] == pytest.approx(float(r["ccf_pue"])), rid
-        # CCF's grid factor is in t per kWh, ours in g per kWh
-        assert ours["gco2e_per_kwh"] == pytest.approx(
-            float(r["ccf_emission_factor_t_per_kwh"]) * 1e6, rel=REL), rid
+        assert_matches_ccf(estimates["ccf"][rid], r, rid)
 
 
 def test_parts_match_ccfs(estimates):
@@ -289,17 +293,7 @@ def test_parity_rows_through_the_ea_export_ingest(tmp_path):
         if rid == CRASH:
             continue
         ours = out["ccf"][rid]
-        energy = _num(r["row_kwh"]) - _num(r["embodied_kwh_equiv"])
-        assert ours["energy_kwh"] == pytest.approx(energy, rel=REL, abs=1e-15), rid
-        assert ours["ccf_kwh_incl_embodied"] == pytest.approx(_num(r["row_kwh"]), rel=REL,
-                                                              abs=1e-15), rid
-        assert ours["co2e_total_kg"] == pytest.approx(_num(r["row_co2e_t"]) * 1000, rel=REL,
-                                                      abs=1e-15), rid
-        assert ours["co2e_embodied_kg"] == pytest.approx(_num(r["embodied_co2e_t"]) * 1000,
-                                                         rel=REL, abs=1e-15), rid
-        assert ours["pue"] == pytest.approx(float(r["ccf_pue"])), rid
-        assert ours["gco2e_per_kwh"] == pytest.approx(
-            float(r["ccf_emission_factor_t_per_kwh"]) * 1e6, rel=REL), rid
+        assert_matches_ccf(ours, r, rid)
         if r["ccf_class"].startswith("compute"):
             assert ours["vcpu_hours"] == pytest.approx(float(r["ccf_vcpu_hours"])), rid
         if r["ccf_class"].startswith("storage"):

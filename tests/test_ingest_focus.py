@@ -498,22 +498,3 @@ def test_cli_help_for_focus_and_kindless_ingest(tmp_path):
     assert r.returncode == 0 and "FOCUS 1.0-1.3" in r.stdout
     r = ccf("ingest", "--help", cwd=tmp_path)
     assert r.returncode == 0 and "ccf-py ingest PATH..." in r.stdout and "aws-cur" in r.stdout
-
-
-def test_ingest_without_kind_loads_nothing_when_an_ingestor_is_missing(tmp_path, db):
-    import importlib.util
-
-    if importlib.util.find_spec("ccf_py.ingest.gcp_billing") is not None:
-        pytest.skip("the GCP ingestor is installed: nothing is missing")
-    from ccf_py.errors import ConfigError
-
-    gcp = FIX / "detect" / "gcp_standard_head.ndjson"
-    heard: list[tuple[str, str]] = []
-    with pytest.raises(ConfigError, match="no gcp-billing ingestor"):
-        api.ingest_auto(db, [str(SAMPLE), str(gcp)],
-                        detected=lambda name, kind: heard.append((name, kind)))
-    assert heard == [(str(gcp), "gcp-billing"), (str(SAMPLE), "focus")]
-    tables = {r[0] for r in db.con.execute(
-        "SELECT table_name FROM information_schema.tables").fetchall()}
-    assert "billed_lines" not in tables or \
-        db.con.execute("SELECT count(*) FROM billed_lines").fetchone()[0] == 0

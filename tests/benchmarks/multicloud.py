@@ -228,12 +228,24 @@ def gcp_expected_rows(con: Any, n_rows: int) -> int:
     return n_rows + int(extra)
 
 
-def gcp_baseline_sql(path: str) -> tuple[str, list[str]]:
+def gcp_baseline_sql(path: str, *, native_times: bool = False) -> tuple[str, list[str]]:
     """read_json with ccf_py's own declared columns (``JSON_COLUMNS``), over exactly the
-    fields its GCP ingest reads (``FIELDS`` paths, credits, labels, system_labels)."""
+    fields its GCP ingest reads (``FIELDS`` paths, credits, labels, system_labels).
+
+    ccf_py declares the timestamps VARCHAR and converts the text with its one rule (via
+    TIMESTAMPTZ); the baseline does the same unless ``native_times``, which declares each
+    top-level timestamp field with its stored type (TIMESTAMP) so DuckDB's JSON reader parses
+    it (the stricter baseline: that is how the AWS baseline treats CSV timestamps)."""
     from ccf_py.ingest.gcp_billing import FIELDS, JSON_COLUMNS
 
-    spec = ", ".join(f"{_q(k)}: {_q(v)}" for k, v in JSON_COLUMNS.items())
+    declared = dict(JSON_COLUMNS)
+    native = set()
+    if native_times:
+        for paths, typ in FIELDS.values():
+            if typ == "TIMESTAMP" and declared.get(paths[0]) == "VARCHAR":
+                declared[paths[0]] = typ
+                native.add(paths[0])
+    spec = ", ".join(f"{_q(k)}: {_q(v)}" for k, v in declared.items())
     reader = f"read_json({_q(path)}, format='newline_delimited', columns={{{spec}}})"
     group = {"billing_account_id", "service", "sku", "project_id", "region", "location",
              "usage_unit", "currency", "invoice_month", "cost_type"}
@@ -245,6 +257,8 @@ def gcp_baseline_sql(path: str) -> tuple[str, list[str]]:
             keys.append(sql)
         elif typ == "DOUBLE":
             aggs.append(f"sum({sql}) AS a{i}")
+        elif typ == "TIMESTAMP" and paths[0] in native:
+            aggs.append(f"max({sql}) AS a{i}")
         elif typ == "TIMESTAMP":  # declared VARCHAR, as ccf_py declares it; parsed here
             aggs.append(f"max(CAST(CAST({sql} AS TIMESTAMPTZ) AS TIMESTAMP)) AS a{i}")
         else:

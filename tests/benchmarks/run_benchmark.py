@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Benchmark ccf_py's ingest + report against a DuckDB scan of the same CUR columns.
 
-    python tests/benchmarks/run_benchmark.py --rows 1000000 [--format csv csv.gz parquet]
+    python tests/benchmarks/run_benchmark.py --rows 1000000 [--provider aws|gcp|azure]
+        [--format csv csv.gz parquet | json json.gz]
         [--workdir DIR] [--keep] [--json OUT] [--repeat 3] [--memory-limit SIZE] [--threads N]
         [--judge wall|cpu]
 
@@ -45,6 +46,17 @@ which both sides then apply with ``SET``. Both children report their DuckDB sett
 mismatch is an ERROR. A run that raises (e.g. DuckDB's out-of-memory error) is reported as
 ERROR, not hidden.
 
+``--provider gcp`` / ``--provider azure`` run the same protocol on a synthetic Google Cloud
+billing export (newline-delimited JSON, nested schema; formats ``json``, ``json.gz``) or an
+Azure EA actual cost export (CSV; ``csv``, ``csv.gz``), written by ``multicloud.py`` next to this
+script with one DuckDB ``COPY`` each. Their baselines read exactly the fields
+``ccf_py.ingest.gcp_billing`` (``FIELDS`` through ``JSON_COLUMNS``, the same declared JSON
+types) or ``ccf_py.ingest.azure_export`` (``COLUMNS``, each with its stored type) read; ours is
+``api.ingest_gcp_billing`` / ``api.ingest_azure_export`` then ``api.report``. A GCP line whose
+credits sum to non-zero loads as two rows (the line and its credit row), so the expected row
+count of ours is N plus those lines, counted over the generator's rows, not from the file.
+The default ``--provider aws`` runs exactly as before.
+
 Exit status: 0 when every format and row count meets all targets, 1 otherwise.
 This is not a pytest test (the folder holds no ``test_*`` file); see README.md next to it.
 """
@@ -75,6 +87,8 @@ TARGET_TOTAL_RATIO = 2.0
 TARGET_REPORT_RATIO = 1.2
 TARGET_RSS_MIB = 2048.0
 FORMATS = ("csv", "csv.gz", "parquet")
+# --provider gcp / azure: synthetic exports from multicloud.py (next to this script)
+PROVIDER_FORMATS = {"aws": FORMATS, "gcp": ("json", "json.gz"), "azure": ("csv", "csv.gz")}
 # Canonical columns the baseline groups by (the usage key and the other low-cardinality
 # attributes); every other column ccf_py reads is aggregated instead.
 GROUP_KEYS = ("x_line_item_type", "service_name", "x_usage_type", "pricing_unit", "region_id",
@@ -280,7 +294,9 @@ def _child_ours(job: dict[str, Any], out: dict[str, Any]) -> None:
         out["duckdb_settings"] = dict(db.con.execute(SETTINGS_SQL).fetchall())
         out["phase"] = "ingest"
         t1, c1 = time.perf_counter(), _cpu_s()
-        result = api.ingest_aws_cur(db, [job["file"]])
+        ingest = {"aws": api.ingest_aws_cur, "gcp": api.ingest_gcp_billing,
+                  "azure": api.ingest_azure_export}[job.get("provider", "aws")]
+        result = ingest(db, [job["file"]])
         t2, c2 = time.perf_counter(), _cpu_s()
         out.update(open_s=t1 - t0, ingest_s=t2 - t1, ingest_cpu_s=c2 - c1,
                    ingested_rows=result.rows, ingest_peak_rss_mib=_peak_rss_mib())
@@ -304,6 +320,12 @@ def _child_prepare(job: dict[str, Any], out: dict[str, Any]) -> None:
     """Generate (or find) the input file and read its header. A child of its own because
     DuckDB's memory in the parent would show in every later child's ``ru_maxrss`` (exec keeps
     the high-water mark of the image it replaces)."""
+    provider = job.get("provider", "aws")
+    if provider != "aws":
+        path, gen_s, expected = _generate_multicloud(provider, job["rows"], job["format"],
+                                                     Path(job["workdir"]))
+        out.update(file=str(path), generate_s=gen_s, expected_rows=expected)
+        return
     path, gen_s = _generate(job["rows"], job["format"], Path(job["workdir"]))
     out.update(file=str(path), generate_s=gen_s, columns=_file_columns(path, job["format"]))
 
@@ -430,6 +452,56 @@ def _generate(rows: int, fmt: str, workdir: Path) -> tuple[Path, float | None]:
     return target, time.perf_counter() - t0
 
 
+def _multicloud() -> Any:
+    """``multicloud.py`` beside this script (also when this file is imported, not run)."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    import multicloud
+
+    return multicloud
+
+
+def _generate_multicloud(provider: str, rows: int, fmt: str, workdir: Path
+                         ) -> tuple[Path, float | None, int]:
+    """The synthetic GCP (NDJSON) or Azure (EA actual cost CSV) export for ``rows``/``fmt``
+    (``multicloud.py``: one DuckDB COPY); ``.gz`` is ``gzip -6`` of the plain file. Returns
+    the file, seconds spent (None if reused) and the rows ccf_py must load from it (GCP adds
+    one row per line with non-zero credits, counted over the generator's rows)."""
+    import duckdb
+
+    multicloud = _multicloud()
+    gen = {"gcp": multicloud.generate_gcp_sql, "azure": multicloud.generate_azure_sql}[provider]
+    plain_fmt = fmt.removesuffix(".gz")
+    digest = hashlib.sha1(gen(rows, "@").encode()).hexdigest()[:8]
+    plain = workdir / f"synthetic-{provider}-{rows}-{digest}.{plain_fmt}"
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        expected = (multicloud.gcp_expected_rows(con, rows) if provider == "gcp"
+                    else multicloud.azure_expected_rows(rows))
+        gen_s: float | None = None
+        if not (plain.exists() and plain.stat().st_size > 0):
+            t0 = time.perf_counter()
+            partial = workdir / f".partial-{os.getpid()}-{plain.name}"
+            con.execute(gen(rows, str(partial)))
+            os.replace(partial, plain)
+            gen_s = time.perf_counter() - t0
+    finally:
+        con.close()
+    if fmt == plain_fmt:
+        return plain, gen_s, expected
+    target = plain.with_name(plain.name + ".gz")
+    if target.exists() and target.stat().st_size > 0:
+        return target, gen_s, expected
+    t0 = time.perf_counter()
+    partial = workdir / f".partial-{os.getpid()}-{target.name}"
+    with partial.open("wb") as out:
+        subprocess.run(["gzip", "-6", "-c", str(plain)], stdout=out, check=True)
+    os.replace(partial, target)
+    return target, (gen_s or 0.0) + time.perf_counter() - t0, expected
+
+
 def _warm(path: Path) -> None:
     """Read the file once, untimed, so every measured run finds it in the page cache."""
     with path.open("rb") as fh:
@@ -444,24 +516,33 @@ def _log(msg: str) -> None:
 def _measure(rows: int, fmt: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     from ccf_py import db as ccf_db
 
-    tag = f"[{fmt} {rows:,}]"
-    prep = _run_child({"kind": "prepare", "rows": rows, "format": fmt, "workdir": str(workdir)})
+    provider = args.provider
+    tag = f"[{fmt} {rows:,}]" if provider == "aws" else f"[{provider} {fmt} {rows:,}]"
+    job = {"kind": "prepare", "rows": rows, "format": fmt, "workdir": str(workdir)}
+    prep = _run_child(job if provider == "aws" else {**job, "provider": provider})
     if "error" in prep:
         raise SystemExit(f"{tag} could not write the input file: {prep['error']}")
     src, gen_s = Path(prep["file"]), prep["generate_s"]
     size_mb = src.stat().st_size / 1e6
     _log(f"{tag} {'reusing' if gen_s is None else 'generated'} {src} "
          f"({size_mb:.1f} MB{'' if gen_s is None else f', {gen_s:.1f} s'})")
-    read = _columns_ccf_reads([(name, typ) for name, typ in prep["columns"]])
-    sql = _baseline_sql(src, fmt, read)
+    expected = prep.get("expected_rows", rows)
+    if provider == "aws":
+        read = _columns_ccf_reads([(name, typ) for name, typ in prep["columns"]])
+        sql = _baseline_sql(src, fmt, read)
+    else:
+        read, sql = _multicloud_baseline(provider, src, args.baseline_native_times)
     _log(f"{tag} baseline reads {len(read)} columns: " + ", ".join(c["name"] for c in read))
     _warm(src)
     common = {"file": str(src), "format": fmt, "memory_limit": args.memory_limit,
               "threads": args.threads}
+    if provider != "aws":
+        common["provider"] = provider
     # ccf_py's own memory_limit unless --memory-limit overrides it (then ours SETs it too)
     base_limit = (args.memory_limit or os.environ.get(ccf_db.ENV_MEMORY_LIMIT)
                   or ccf_db.DEFAULT_MEMORY_LIMIT)
-    db_path = workdir / f"bench-{rows}-{fmt.replace('.', '-')}.duckdb"
+    db_path = workdir / (f"bench-{rows}-{fmt.replace('.', '-')}.duckdb" if provider == "aws"
+                         else f"bench-{provider}-{rows}-{fmt.replace('.', '-')}.duckdb")
     base_runs: list[dict[str, Any]] = []
     our_runs: list[dict[str, Any]] = []
     for k in range(1, args.repeat + 1):  # alternate, so drift in load hits both sides
@@ -485,12 +566,33 @@ def _measure(rows: int, fmt: str, args: argparse.Namespace, workdir: Path) -> di
         for p in (db_path, Path(str(db_path) + ".wal")):
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
-    return _summarise(rows, fmt, src, size_mb, gen_s, read, sql, base_runs, our_runs)
+    res = _summarise(rows, fmt, src, size_mb, gen_s, read, sql, base_runs, our_runs,
+                     expected_rows=expected)
+    if provider != "aws":
+        res = {"provider": provider, **res, "expected_ingested_rows": expected}
+    return res
+
+
+def _multicloud_baseline(provider: str, src: Path, native_times: bool = False
+                         ) -> tuple[list[dict[str, Any]], str]:
+    """Columns read and the baseline SQL for a GCP or Azure file (``multicloud.py``, derived
+    from the ingest module's own column spec). The baseline reads the plain and the .gz file
+    alike (DuckDB's readers inflate .gz themselves, as ccf_py's do)."""
+    multicloud = _multicloud()
+    if provider == "gcp":
+        sql, names = multicloud.gcp_baseline_sql(str(src), native_times=native_times)
+    else:
+        opener = gzip.open if src.name.endswith(".gz") else open
+        with opener(src, "rt", encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh))
+        sql, names = multicloud.azure_baseline_sql(str(src), header)
+    return [{"name": n} for n in names], sql
 
 
 def _summarise(rows: int, fmt: str, src: Path, size_mb: float, gen_s: float | None,
                read: list[dict[str, Any]], sql: str, base_runs: list[dict[str, Any]],
-               our_runs: list[dict[str, Any]]) -> dict[str, Any]:
+               our_runs: list[dict[str, Any]], *, expected_rows: int | None = None
+               ) -> dict[str, Any]:
     errors = [f"baseline: {r['error']}" for r in base_runs if "error" in r]
     errors += [f"ours ({r.get('phase')}): {r['error']}" for r in our_runs if "error" in r]
     settings = {side: runs[0].get("duckdb_settings") for side, runs in
@@ -502,8 +604,9 @@ def _summarise(rows: int, fmt: str, src: Path, size_mb: float, gen_s: float | No
         if "rows_scanned" in r and r["rows_scanned"] != rows:
             errors.append(f"baseline scanned {r['rows_scanned']} rows, expected {rows}")
     for r in our_runs:
-        if r.get("ingested_rows") not in (None, rows):
-            errors.append(f"ours ingested {r['ingested_rows']} rows, expected {rows}")
+        want = rows if expected_rows is None else expected_rows
+        if r.get("ingested_rows") not in (None, want):
+            errors.append(f"ours ingested {r['ingested_rows']} rows, expected {want}")
     ok_b = [r for r in base_runs if "error" not in r]
     ok_o = [r for r in our_runs if "error" not in r]
 
@@ -604,6 +707,11 @@ def _print_table(results: list[dict[str, Any]], args: argparse.Namespace,
             print(f"ERROR {r['format']} {r['rows']:,} rows: {r['error']}")
     settings = next((r["duckdb_settings"].get("ours") for r in results
                      if r["duckdb_settings"].get("ours")), {}) or {}
+    if args.provider != "aws":
+        print(f"provider: {args.provider} (ours: api.ingest_"
+              f"{'gcp_billing' if args.provider == 'gcp' else 'azure_export'} + api.report)"
+              + ("; baseline declares usage_start_time TIMESTAMP (native parse)"
+                 if args.baseline_native_times else ""))
     print(f"targets: (ingest+report)/baseline <= {TARGET_TOTAL_RATIO}, report/baseline <= "
           f"{TARGET_REPORT_RATIO} (judged on {args.judge} time), peak RSS < "
           f"{TARGET_RSS_MIB / 1024:.0f} GiB")
@@ -641,9 +749,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=_positive_int, nargs="+", default=[1_000_000],
                         help="row counts to benchmark (default 1000000); several show how "
                              "peak RSS scales with N")
-    parser.add_argument("--format", nargs="+", choices=FORMATS, default=list(FORMATS),
-                        help="file types to run (default: all three); csv.gz is how AWS "
-                             "delivers CSV CURs, parquet is Athena's layout")
+    parser.add_argument("--provider", choices=tuple(PROVIDER_FORMATS), default="aws",
+                        help="whose billing export to benchmark (default aws: the CUR); gcp: "
+                             "a standard usage cost export as NDJSON, azure: an EA actual "
+                             "cost CSV")
+    parser.add_argument("--format", nargs="+", default=None,
+                        choices=tuple(dict.fromkeys(f for fs in PROVIDER_FORMATS.values()
+                                                    for f in fs)),
+                        help="file types to run (default: all of the provider's: aws csv "
+                             "csv.gz parquet, gcp json json.gz, azure csv csv.gz); csv.gz is "
+                             "how AWS delivers CSV CURs, parquet is Athena's layout")
+    parser.add_argument("--baseline-native-times", action="store_true",
+                        help="gcp: the baseline's read_json declares usage_start_time "
+                             "TIMESTAMP (DuckDB's JSON reader parses it) instead of VARCHAR "
+                             "converted with ccf_py's rule (the stricter baseline)")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="where the synthetic CUR files and databases go (default: a temp "
                              "folder, removed afterwards unless --keep); existing CUR files "
@@ -664,7 +783,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="which ratio PASS/FAIL is judged on (default wall; cpu is less "
                              "sensitive to other load on a shared machine)")
     args = parser.parse_args(argv)
-    args.format = list(dict.fromkeys(args.format))
+    if args.baseline_native_times and args.provider != "gcp":
+        parser.error("--baseline-native-times applies to --provider gcp")
+    allowed = PROVIDER_FORMATS[args.provider]
+    args.format = list(dict.fromkeys(args.format or allowed))
+    if any(f not in allowed for f in args.format):
+        parser.error(f"--provider {args.provider} takes --format {', '.join(allowed)}")
 
     load_start = os.getloadavg()
     machine = _machine()
@@ -686,7 +810,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         machine.update(loadavg_start=load_start, loadavg_end=os.getloadavg(),
                        parent_peak_rss_mib=_peak_rss_mib())
-        doc = {"targets": {"total_ratio_max": TARGET_TOTAL_RATIO,
+        doc: dict[str, Any] = {"targets": {"total_ratio_max": TARGET_TOTAL_RATIO,
                            "report_ratio_max": TARGET_REPORT_RATIO,
                            "peak_rss_mib_max": TARGET_RSS_MIB, "judged_on": args.judge},
                "machine": machine,
@@ -695,6 +819,9 @@ def main(argv: list[str] | None = None) -> int:
                             "repeat": args.repeat},
                "results": [{**r, "verdicts": _verdicts(r, args.judge)} for r in results],
                "overall": overall}
+        if args.provider != "aws":
+            doc["settings"]["provider"] = args.provider
+            doc["settings"]["baseline_native_times"] = args.baseline_native_times
         args.json.write_text(json.dumps(doc, indent=2) + "\n")
     return 0 if overall else 1
 

@@ -12,7 +12,7 @@ import csv
 import hashlib
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -168,6 +168,16 @@ class InstanceType:
 
 
 @dataclass(frozen=True)
+class Accelerator:
+    """One GPU / TPU / accelerator chip as the clouds count it (accelerators.csv)."""
+
+    model: str
+    idle_w: float
+    max_w: float
+    embodied_kg: float | None
+
+
+@dataclass(frozen=True)
 class ProviderCoefficients:
     """One provider's rows of the tables, as the provider's usage-key classifier reads them."""
 
@@ -179,6 +189,25 @@ class ProviderCoefficients:
     constants: dict[str, float]                          # constants by key
     lists: dict[str, tuple[str, ...]]                    # usage-type / service / unit lists
     replication: tuple[tuple[str, str, int, float, float], ...]
+    # accelerators: by model; the provider's instance types -> (model, count); its SKUs
+    # billed per accelerator (sku text, model), longest text first
+    accelerators: dict[str, Accelerator] = field(default_factory=dict)
+    instance_accelerators: dict[str, tuple[str, float]] = field(default_factory=dict)
+    accelerator_skus: tuple[tuple[str, str], ...] = ()
+    accelerator_aliases: dict[str, str] = field(default_factory=dict)
+
+    def accelerator(self, name: str | None) -> Accelerator | None:
+        """A model by its name or an alias (CCF's 'Nvidia Tesla V100', GCP's spellings)."""
+        if not name:
+            return None
+        return self.accelerators.get(name) or self.accelerators.get(
+            self.accelerator_aliases.get(name, ""))
+
+    def sku_accelerator(self, sku: str) -> Accelerator | None:
+        """The accelerator a per-accelerator SKU bills (case-insensitive, longest match)."""
+        low = sku.lower()
+        return next((self.accelerators[m] for text, m in self.accelerator_skus
+                     if text.lower() in low), None)
 
 
 @dataclass(frozen=True)
@@ -204,7 +233,13 @@ def _instance(r: dict[str, str]) -> InstanceType:
 def load() -> Coefficients:
     gpu = {r["gpu_model"]: (float(r["min_w"]), float(r["max_w"])) for r in validate("gpu_power")}
     tables = {stem: validate(stem) for stem in ("instance_types", "cpu_power", "constants",
-                                                 "usage_lists", "replication_factors")}
+                                                 "usage_lists", "replication_factors",
+                                                 "accelerator_instance_types",
+                                                 "accelerator_skus")}
+    accelerators = {r["accelerator_model"]: Accelerator(
+        r["accelerator_model"], float(r["idle_w"]), float(r["max_w"]), _f(r["embodied_kg"]))
+        for r in validate("accelerators")}
+    aliases = {r["alias"]: r["accelerator_model"] for r in validate("accelerator_aliases")}
     providers = sorted({r["provider"] for rows in tables.values() for r in rows})
     out = {}
     for p in providers:
@@ -227,7 +262,13 @@ def load() -> Coefficients:
             if r["provider"] == p)
         out[p] = ProviderCoefficients(
             p, instances, _redshift_nodes(instances) if p == "aws" else {}, cpu, gpu,
-            constants, {k: tuple(v) for k, v in lists.items()}, replication)
+            constants, {k: tuple(v) for k, v in lists.items()}, replication, accelerators,
+            {r["instance_type"]: (r["accelerator_model"], float(r["accelerator_count"]))
+             for r in tables["accelerator_instance_types"] if r["provider"] == p},
+            tuple(sorted(((r["sku_contains"], r["accelerator_model"])
+                          for r in tables["accelerator_skus"] if r["provider"] == p),
+                         key=lambda t: -len(t[0]))),
+            aliases)
     return Coefficients(out)
 
 

@@ -28,8 +28,10 @@ REPORT_KEYS: tuple[str, ...] = (
     "instance_type", "month", "day", "resource_id", "currency",
 )
 
+# gpu_energy_kwh: the part of energy_kwh drawn by GPUs and other accelerators (PUE included)
 METRIC_COLUMNS: tuple[str, ...] = (
-    "cost", "energy_kwh", "co2e_operational_kg", "co2e_embodied_kg", "co2e_total_kg",
+    "cost", "energy_kwh", "gpu_energy_kwh", "co2e_operational_kg", "co2e_embodied_kg",
+    "co2e_total_kg",
 )
 
 

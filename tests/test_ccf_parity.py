@@ -161,6 +161,13 @@ def _embodied_factor(rid: str) -> float:
 # (README "How ccf_py's numbers differ from CCF's").
 ENERGY_RULES = {
     "a18": lambda c: c / 2,            # Q4: S3 Standard replication 3, not 6
+    # p3.2xlarge, 10 h: its V100 at the SXM2 datasheet's 300 W, not CCF's 306 W (Teads),
+    # 50 % utilisation, PUE 1.135 (accelerators.csv)
+    "a10": lambda c: c - 10 * 1 * 0.5 * (306 - 300) / 1000 * 1.135,
+    # p4d.24xlarge, 5 h: 8 A100 at the SXM4 datasheet's 400 W, not CCF's 407 W
+    "a11": lambda c: c - 5 * 8 * 0.5 * (407 - 400) / 1000 * 1.135,
+    # g4dn.xlarge, 10 h: its T4 at the datasheet's 70 W, not CCF's 71 W (g5's A10G: same 153)
+    "a13": lambda c: c - 10 * 1 * 0.5 * (71 - 70) / 1000 * 1.135,
     "a19": lambda c: c / 2,            # Q4: TimedStorage-GlacierByteHrs, same rule
     "a20": lambda c: c / 2,            # Q4: TimedStorage-GDA-ByteHrs, same rule
     "a24": lambda c: c / 1.769,        # Lambda: 1,769 MB of memory per vCPU

@@ -42,9 +42,18 @@ def test_unknown_instance_type():
     assert DEFAULT.classify(with_vcpu).estimate_path == "fallback"
     assert DEFAULT.classify(with_vcpu).cpu_min_w == 0.74
     assert "m7i.large" in DEFAULT.classify(with_vcpu).note
+    # p5: CCF has neither the type nor the H100; default: 8 H100 SXM at the datasheet's
+    # 700 W (accelerators.csv), their embodied since the host's is not published
     h100 = DEFAULT.classify(key("BoxUsage:p5.48xlarge", vcpu=192))
-    assert h100.estimate_path == "fallback" and "not estimated" in h100.note
-    assert h100.vcpu_hours_per_unit == 192 and h100.gpu_hours_per_unit == 0
+    assert h100.estimate_path == "fallback" and "not estimated" not in h100.note
+    assert h100.vcpu_hours_per_unit == 192 and h100.gpu_hours_per_unit == 8
+    assert (h100.gpu_min_w, h100.gpu_max_w) == (80.5, 700)
+    assert h100.embodied_te_kg == 8 * 150 and "8 Nvidia H100 SXM" in h100.note
+    ccf_h100 = CCF.classify(key("BoxUsage:p5.48xlarge", vcpu=192))
+    assert ccf_h100.gpu_hours_per_unit == 0 and "not estimated" in ccf_h100.note
+    # an accelerated family without accelerator data is said, never silently CPU only
+    fpga = DEFAULT.classify(key("BoxUsage:f1.2xlarge", vcpu=8))
+    assert fpga.gpu_hours_per_unit == 0 and "not estimated" in fpga.note
     without = key("BoxUsage:zz1.large")
     assert CCF.classify(without).estimate_path == "none"          # CCF: 0 kWh (Q10)
     assert DEFAULT.classify(without).estimate_path == "from_cost"  # never a silent zero
@@ -65,7 +74,9 @@ def test_default_falls_back_to_the_usage_type_for_suffixed_instance_types():
 
 def test_gpu_instance():
     kc = DEFAULT.classify(key("BoxUsage:p3.2xlarge", vcpu=8))
-    assert (kc.gpu_hours_per_unit, kc.gpu_min_w, kc.gpu_max_w) == (1, 35, 306)
+    assert (kc.gpu_hours_per_unit, kc.gpu_min_w, kc.gpu_max_w) == (1, 35, 300)  # datasheet
+    kc = CCF.classify(key("BoxUsage:p3.2xlarge", vcpu=8))
+    assert (kc.gpu_hours_per_unit, kc.gpu_min_w, kc.gpu_max_w) == (1, 35, 306)  # Teads
 
 
 def test_storage_medium_and_units():

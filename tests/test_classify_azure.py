@@ -232,3 +232,15 @@ def test_charge_type_is_read_whatever_its_case():
         assert (lower.usage_class, lower.vcpu_hours_per_unit) == (
             "compute", clf.classify(key("D2s v3")).vcpu_hours_per_unit)
         assert clf.classify(key("D2s v3", charge="purchase")).usage_class == "non_usage"
+
+
+def test_gpu_vm_sizes_use_the_accelerator_tables_in_default():
+    """NC6s v3: one V100 (PCIe board, 250 W datasheet) in default; CCF's table: 35/306 W.
+    ND96isr H100 v5: not in CCF's table; 8 H100 at 700 W and their embodied in default."""
+    nc = key("NC6s v3")
+    assert (CCF.classify(nc).gpu_min_w, CCF.classify(nc).gpu_max_w) == (35, 306)
+    dflt = DEFAULT.classify(nc)
+    assert dflt.gpu_hours_per_unit == 1 and dflt.gpu_max_w == 250
+    h100 = DEFAULT.classify(key("ND96isr H100 v5", vcpu=96))
+    assert h100.gpu_hours_per_unit == 8 and h100.gpu_max_w == 700
+    assert h100.embodied_te_kg == 8 * 150 and "host figure unknown" in h100.note

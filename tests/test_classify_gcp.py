@@ -44,11 +44,15 @@ def test_t4_sku_name_and_unknown_gpus():
     assert ccf.gpu_min_w == pytest.approx((8 + 35 + 35 + 46 + 9 + 36) / 6)
     assert ccf.gpu_max_w == pytest.approx((71 + 306 + 306 + 407 + 76.5 + 306) / 6)
     dflt = DEFAULT.classify(t4)
-    assert (dflt.gpu_min_w, dflt.gpu_max_w) == (8, 71)
+    assert (dflt.gpu_min_w, dflt.gpu_max_w) == (8, 70)       # T4 datasheet 70 W
     assert dflt.gpu_hours_per_unit == pytest.approx(1 / 3600)
-    # a GPU without power data: estimated from cost and said, never at an invented mean
+    # an L4 (CCF: the six-GPU mean) at its own datasheet watts (accelerators.csv)
     l4 = DEFAULT.classify(key("Nvidia L4 GPU running in Americas", machine="g2-standard-4"))
-    assert l4.estimate_path == "from_cost" and "no power data" in l4.note
+    assert (l4.estimate_path, l4.gpu_min_w, l4.gpu_max_w) == ("direct", 8.3, 72)
+    assert l4.embodied_te_kg == 150      # g2's host is not in CCF's table: the GPU's own
+    # a GPU without power data: estimated from cost and said, never at an invented mean
+    new = DEFAULT.classify(key("Nvidia RTX PRO 6000 GPU running in Americas"))
+    assert new.estimate_path == "from_cost" and "no power data" in new.note
     assert CCF.classify(key("Nvidia L4 GPU running in Americas")).gpu_min_w == ccf.gpu_min_w
 
 
@@ -130,3 +134,13 @@ def test_cloud_sql_low_cost_storage_is_hdd_and_n1_custom_types_are_n1():
     assert n1.embodied_te_kg == pytest.approx(1677.1)                  # n1-standard host
     assert (n1.embodied_rr_vcpus, n1.embodied_totr_vcpus) == (8, 96)
     assert (n1.cpu_min_w, n1.cpu_max_w) == (1.0, 4.74)                 # n1 median
+
+
+def test_tpu_skus_are_accelerator_hours_in_default():
+    """Cloud TPU is an unknown service for CCF; default: chip-seconds at the TPU's watts."""
+    k = key("TPU v5e chip running in Americas", service="Cloud TPU")
+    assert CCF.classify(k).usage_class == "unknown"
+    tpu = DEFAULT.classify(k)
+    assert (tpu.usage_class, tpu.estimate_path) == ("compute", "direct")
+    assert tpu.gpu_hours_per_unit == pytest.approx(1 / 3600)
+    assert tpu.gpu_max_w == pytest.approx(137.5) and tpu.embodied_te_kg == 150

@@ -43,9 +43,10 @@ def test_report_csv_columns_and_totals(loaded):
             cwd=loaded)
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
-    assert list(rows[0]) == ["service", "region", "cost", "energy_kwh", "co2e_operational_kg",
-                             "co2e_embodied_kg", "co2e_total_kg"]
+    assert list(rows[0]) == ["service", "region", "cost", "energy_kwh", "gpu_energy_kwh",
+                             "co2e_operational_kg", "co2e_embodied_kg", "co2e_total_kg"]
     for row in rows:
+        assert 0 <= float(row["gpu_energy_kwh"]) <= float(row["energy_kwh"])
         total = float(row["co2e_operational_kg"]) + float(row["co2e_embodied_kg"])
         assert float(row["co2e_total_kg"]) == pytest.approx(total)
     assert round(sum(float(x["cost"]) for x in rows), 2) == 1.68

@@ -164,5 +164,5 @@ def test_non_usage_rows_keep_their_cost_and_no_emissions(tmp_path, db):
     t = {r[0]: r for r in api.report(db, by="usage_class").rows}
     assert set(t) == {"non_usage", "compute"}
     assert t["non_usage"][1] == pytest.approx(5 * 3.5 - 5 * 1.25)
-    assert t["non_usage"][2:] == (0, 0, 0, 0)
+    assert t["non_usage"][2:] == (0, 0, 0, 0, 0)
     assert t["compute"][2] > 0

@@ -20,12 +20,13 @@ from ccf_py.report.render import FORMATS, render_table
 
 EVIL = "<script>alert(1)</script>"
 
+# keys, then cost, energy_kwh, gpu_energy_kwh, operational, embodied, total (METRIC_COLUMNS)
 ROWS = (
-    ("Amazon EC2", "us-east-1", 1234.5678901234, 5678.123456789, 2100.987654321,
-     310.123456789, 2411.111111110),
-    ("Amazon S3", "eu-west-1", 99.1, 12.3456789, 3.00000001, 0.5, 3.50000001),
-    (EVIL, None, 0.01, 1e-7, 2.5e-8, 0.0, 2.5e-8),
-    ("Tax | VAT", "global", -5.25, 0.0, 0.0, 0.0, 0.0),
+    ("Amazon EC2", "us-east-1", 1234.5678901234, 5678.123456789, 1234.000000001,
+     2100.987654321, 310.123456789, 2411.111111110),
+    ("Amazon S3", "eu-west-1", 99.1, 12.3456789, 0.0, 3.00000001, 0.5, 3.50000001),
+    (EVIL, None, 0.01, 1e-7, 0.0, 2.5e-8, 0.0, 2.5e-8),
+    ("Tax | VAT", "global", -5.25, 0.0, 0.0, 0.0, 0.0, 0.0),
 )
 TABLE = ReportTable(keys=("service", "region"), rows=ROWS, methodology="default",
                     month="2024-05")
@@ -38,7 +39,8 @@ def _table(keys: tuple[str, ...], rows: list[tuple]) -> ReportTable:
 
 def _metrics(n: int, scale: float) -> tuple[float, ...]:
     op, emb = scale * (n + 1), scale * (n + 1) * 0.25
-    return (scale * 3.1 * (n + 1), scale * 9.7 * (n + 1), op, emb, op + emb)
+    energy = scale * 9.7 * (n + 1)
+    return (scale * 3.1 * (n + 1), energy, energy * 0.2, op, emb, op + emb)
 
 
 def make_report() -> MonthlyReport:
@@ -55,7 +57,7 @@ def make_report() -> MonthlyReport:
         by_account=_table(("account",), [("111122223333", *_metrics(2, 10))]),
         by_usage_class=_table(("usage_class",), [("compute", *_metrics(4, 10)),
                                                  ("storage", *_metrics(0, 10)),
-                                                 ("non_usage", -3.0, 0.0, 0.0, 0.0, 0.0)]),
+                                                 ("non_usage", -3.0, 0.0, 0.0, 0.0, 0.0, 0.0)]),
         by_day=_table(("day",), [(d, *_metrics(i % 4, 2)) for i, d in enumerate(days)]),
         top_resources=_table(("resource_id", "service"),
                              [(f"i-{i:08x}", "Amazon EC2", *_metrics(i, 1)) for i in range(3)]),

@@ -40,7 +40,8 @@ REGIONS = (("us-east-1", 379.0), ("eu-west-1", 279.0), ("eu-north-1", 8.8),
 def _row(key: tuple, kwh: float, grid: float = 380.0, emb_share: float = 0.3) -> tuple:
     op = kwh * grid / 1000
     emb = op * emb_share
-    return (*key, round(kwh * 0.21, 2), kwh, op, emb, op + emb)
+    # cost, energy, its GPU part, operational, embodied, total (METRIC_COLUMNS)
+    return (*key, round(kwh * 0.21, 2), kwh, kwh * 0.1, op, emb, op + emb)
 
 
 def _table(keys: tuple[str, ...], rows: list[tuple]) -> ReportTable:

@@ -146,24 +146,33 @@ class Classifier(ProviderClassifier):
         inst = self.coef.instances.get(itype)
         lo, hi, fallback = self.watts(inst.cpu_architectures if inst else ())
         rf = self.replication(key)
-        gpu_h, gpu_lo, gpu_hi = 0.0, 0.0, 0.0
-        if inst and inst.gpu_count and inst.gpu_model in self.coef.gpu:
-            gpu_h = inst.gpu_count
-            gpu_lo, gpu_hi = self.coef.gpu[inst.gpu_model]
         # vCPU-based services: the usage-type tail ("perCPU", "t3") is not an instance type
         vcpu_service = how in ("glue_dpu", "simpledb", "aurora_serverless_acu", "vcpu_hours")
         shown = None if vcpu_service else itype
+        gpu_h, gpu_lo, gpu_hi, acc = 0.0, 0.0, 0.0, None
+        if self.ccf:  # CCF's GPU table: the ten GPUs it knows
+            if inst and inst.gpu_count and inst.gpu_model in self.coef.gpu:
+                gpu_h = inst.gpu_count
+                gpu_lo, gpu_hi = self.coef.gpu[inst.gpu_model]
+        elif shown:
+            gpu_h, acc = self.instance_accelerators(
+                itype, inst.gpu_count if inst else None, inst.gpu_model if inst else None)
+            gpu_lo, gpu_hi = (acc.idle_w, acc.max_w) if acc else (0.0, 0.0)
         note = (f"{itype}: CPU architecture unknown, AWS average watts used"
                 if fallback and shown else "")
-        if shown and not inst and ACCELERATOR_FAMILY.match(itype):
+        if shown and not gpu_h and ACCELERATOR_FAMILY.match(itype):
             note += "; its GPUs/accelerators are not in the coefficients and not estimated"
+        embodied = {} if vcpu_service else self._embodied(itype)
+        if not embodied and acc:  # p5, g6, trn1...: the host's own embodied is not published
+            embodied = self.accelerator_embodied(gpu_h, acc)
+            note += (f"; embodied: its {gpu_h:g} {acc.model} only (host figure unknown)")
         return KeyClass(
             "compute", f"compute:{how}", "fallback" if fallback else "direct",
             instance_type=shown, vcpu_hours_per_unit=vcpu, cpu_min_w=lo, cpu_max_w=hi,
             gpu_hours_per_unit=gpu_h, gpu_min_w=gpu_lo, gpu_max_w=gpu_hi,
             memory_gb_hours_per_unit=0.0 if vcpu_service else self._extra_memory_gb(key, itype),
-            replication_factor=rf, ratio_unit=key.pricing_unit, note=note,
-            **({} if vcpu_service else self._embodied(itype)))
+            replication_factor=rf, ratio_unit=key.pricing_unit, note=note.lstrip("; "),
+            **embodied)
 
     def _extra_memory_gb(self, key: UsageKey, itype: str,
                          inst: InstanceType | None = None) -> float:

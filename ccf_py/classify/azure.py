@@ -243,9 +243,10 @@ class AzureClassifier(ProviderClassifier):
             lo, hi = (self.coef.gpu[inst.gpu_model] if inst and inst.gpu_model in self.coef.gpu
                       else self.coef.cpu["*"][:2])
             return count, lo, hi
-        if inst and inst.gpu_count and inst.gpu_model in self.coef.gpu:
-            return inst.gpu_count, *self.coef.gpu[inst.gpu_model]
-        return 0.0, 0.0, 0.0
+        count, acc = self.instance_accelerators(
+            inst.instance_type if inst else meter, inst.gpu_count if inst else None,
+            inst.gpu_model if inst else None)
+        return (count, acc.idle_w, acc.max_w) if acc else (0.0, 0.0, 0.0)
 
     # ---- ccf ----------------------------------------------------------------------------
     def _ccf(self, key: UsageKey, meter: str) -> KeyClass:
@@ -384,6 +385,13 @@ class AzureClassifier(ProviderClassifier):
         lo, hi, fallback = self._watts_all_known(inst.cpu_architectures if inst else ())
         gpus, gpu_lo, gpu_hi = self._gpu(meter, inst)
         note = f"{meter}: processor unknown, Azure average watts used" if fallback else ""
+        embodied = self._embodied(inst, hours)
+        if not embodied and gpus:  # ND H100 v5...: the host's own embodied is not published
+            count, acc = self.instance_accelerators(inst.instance_type if inst else meter)
+            embodied = self.accelerator_embodied(count, acc, hours)
+            if embodied:
+                note = "; ".join(filter(None, (note, f"embodied: its {count:g} {acc.model} "
+                                                      "only (host figure unknown)")))
         return KeyClass(
             "compute", "compute:vm_size" if inst else "compute:export_vcpus",
             "fallback" if fallback else "direct",
@@ -391,7 +399,7 @@ class AzureClassifier(ProviderClassifier):
             vcpu_hours_per_unit=vcpus * hours, cpu_min_w=lo, cpu_max_w=hi,
             gpu_hours_per_unit=gpus * hours, gpu_min_w=gpu_lo, gpu_max_w=gpu_hi,
             memory_gb_hours_per_unit=self._extra_memory_gb(inst) * hours,
-            ratio_unit=key.pricing_unit or "", note=note, **self._embodied(inst, hours))
+            ratio_unit=key.pricing_unit or "", note=note, **embodied)
 
     def _stored(self, key: UsageKey, meter: str, unit: Unit) -> KeyClass:
         if unit.dimension == "per_day":  # a registry's included storage, per day

@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any, ClassVar
 
-from ccf_py.coefficients import Coefficients, ProviderCoefficients
+from ccf_py.coefficients import Accelerator, Coefficients, ProviderCoefficients
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,27 @@ class ProviderClassifier:
         """Inputs of SCI's M = TE x (TiR / EL) x (RR / TotR) for a KeyClass."""
         return {"embodied_te_kg": te_kg, "embodied_time_per_unit": hours_per_unit,
                 "embodied_rr_vcpus": reserved_vcpus, "embodied_totr_vcpus": host_vcpus}
+
+    def instance_accelerators(self, instance_type: str | None, ccf_count: float | None = None,
+                              ccf_model: str | None = None
+                              ) -> tuple[float, Accelerator | None]:
+        """(accelerators per instance, their model) for ``default``: the instance type's row
+        of accelerator_instance_types.csv, else CCF's GPU columns of the instance table (by
+        name or alias in accelerators.csv); (0, None) when neither knows any."""
+        hit = self.coef.instance_accelerators.get(instance_type or "")
+        if hit:
+            return hit[1], self.coef.accelerator(hit[0])
+        if ccf_count and (acc := self.coef.accelerator(ccf_model)):
+            return ccf_count, acc
+        return 0.0, None
+
+    def accelerator_embodied(self, count: float, acc: Accelerator | None,
+                             hours_per_unit: float = 1.0) -> dict[str, Any]:
+        """SCI inputs for accelerators whose host has no embodied figure: each one's own
+        (TE = count x embodied of one; the instance reserves all of them)."""
+        if not acc or not acc.embodied_kg or not count:
+            return {}
+        return self.sci_embodied(count * acc.embodied_kg, hours_per_unit, 1.0, 1.0)
 
     def storage(self, key: UsageKey, medium: str, rule: str, *, tb_hours_per_unit: float = 0.0,
                 per_gb_month: bool = False, replication: float | None = None) -> KeyClass:

@@ -28,7 +28,7 @@ import re
 from typing import Any
 
 from ccf_py.classify.base import KeyClass, ProviderClassifier, UsageKey, contains_word
-from ccf_py.coefficients import InstanceType
+from ccf_py.coefficients import Accelerator, InstanceType
 
 # the units CCF's BigQuery query keeps (BillingExportTable.getUsage)
 CCF_QUERY_UNITS = ("byte-seconds", "seconds", "bytes", "requests")
@@ -37,6 +37,8 @@ BYTES_PER_TIB = 2 ** 40
 # default: SSD-backed media whose SKU does not say "SSD" (Google Cloud disk and Cloud SQL docs)
 SSD_MEDIA = ("SSD", "Balanced PD", "Extreme PD", "Hyperdisk")
 GPU_ALIASES = {"Tesla T4": "Nvidia T4"}
+# default: accelerator-hours per unit of a per-accelerator SKU's usage
+ACCELERATOR_UNITS = {"seconds": 1 / 3600, "hour": 1.0, "hours": 1.0}
 # default: services billed as a support contract, not as usage of machines (CCF: unknown)
 NOT_ENERGY_SERVICES = ("Support",)
 # custom machine types: n2-custom-8-32768; N1's are written without the family (custom-8-32768)
@@ -64,6 +66,9 @@ class GcpClassifier(ProviderClassifier):
             # CCF sets these services' unit to 'Unknown': no known row shares it, 0 kWh
             return KeyClass("unknown", f"ccf_unit_unknown_service:{svc}", "from_cost",
                             ratio_unit="Unknown", ratio_amount_per_unit=1.0)
+        if not self.ccf and unit in ACCELERATOR_UNITS and (
+                acc := self.coef.sku_accelerator(ut)):  # GPU and TPU SKUs (Cloud TPU too)
+            return self._accelerator_sku(key, acc)
         if not self.ccf and svc in NOT_ENERGY_SERVICES:  # as AWS Support: a share of spend
             return KeyClass("non_usage", f"not_energy_service:{svc}", "non_usage")
         if rule := self._unknown_rule(ut, unit, svc):
@@ -204,6 +209,20 @@ class GcpClassifier(ProviderClassifier):
             gpu_hours_per_unit=1 / 3600, gpu_min_w=lo, gpu_max_w=hi,
             replication_factor=self.replication(key) if self.ccf else 1.0,
             ratio_unit=key.pricing_unit, note=note, **embodied))
+
+    def _accelerator_sku(self, key: UsageKey, acc: Accelerator) -> KeyClass:
+        """``default``: a GPU or TPU billed per accelerator (accelerator_skus.csv) at its own
+        watts. Embodied: the machine's core line carries the host's, which for the families
+        CCF's table has GPUs for (a2) includes them; otherwise (N1 + attached GPUs, a3, g2,
+        TPUs) the accelerator's own embodied counts here."""
+        per_hour = ACCELERATOR_UNITS[key.pricing_unit or ""]
+        host = self._machine(key.instance_type)
+        embodied = ({} if host and host.gpu_count and host.embodied_kg
+                    else self.accelerator_embodied(1.0, acc, per_hour))
+        return KeyClass("compute", "compute:accelerator_sku", "direct",
+                        instance_type=key.instance_type, gpu_hours_per_unit=per_hour,
+                        gpu_min_w=acc.idle_w, gpu_max_w=acc.max_w,
+                        ratio_unit=key.pricing_unit or "", **embodied)
 
     def _gpu_models(self, ut: str) -> tuple[str, ...]:
         known = self.lists["gpu_models"]

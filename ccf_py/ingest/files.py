@@ -100,7 +100,11 @@ def typed(column_sql: str, source_type: str, typ: str) -> str:
         return f"nullif({column_sql}, '')"
     text = blank_to_null(column_sql)
     if typ == "TIMESTAMP":
-        return f"CAST(CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"
+        # GCP writes '2026-06-30 04:00:00 UTC': read without the zone, ~30x less CPU than
+        # TIMESTAMPTZ's parser (tests/benchmarks: 30 % of a GCP ingest); same instants
+        utc = f"trim({column_sql})"
+        return (f"CASE WHEN suffix({utc}, ' UTC') THEN CAST(left({utc}, length({utc}) - 4) "
+                f"AS TIMESTAMP) ELSE CAST(CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END")
     return f"CAST({text} AS {typ})"
 
 

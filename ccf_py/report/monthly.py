@@ -52,6 +52,7 @@ HEADLINES = (  # (metric, label, unit)
     ("co2e_operational_kg", f"Operational {CO2E}", f"kg {CO2E}"),
     ("co2e_embodied_kg", f"Embodied {CO2E}", f"kg {CO2E}"),
     ("energy_kwh", "Energy", "kWh"),
+    ("gpu_energy_kwh", "of which GPUs and accelerators", "kWh"),
     ("cost", "Cost", ""),
 )
 

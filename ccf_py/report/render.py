@@ -26,6 +26,7 @@ TOP_N_CHART = 15
 COLUMN_LABELS = {
     "cost": "Cost",
     "energy_kwh": "Energy (kWh)",
+    "gpu_energy_kwh": "of which GPU (kWh)",
     "co2e_operational_kg": "Operational CO\u2082e (kg)",
     "co2e_embodied_kg": "Embodied CO\u2082e (kg)",
     "co2e_total_kg": "Total CO\u2082e (kg)",

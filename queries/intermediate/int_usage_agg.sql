@@ -12,6 +12,7 @@ SELECT $report_key AS report_key, provider, currency, billing_period, service, r
        sum(lines) AS lines,
        sum(unblended_cost) AS cost,
        sum(direct_kwh) AS direct_kwh,
+       sum(gpu_kwh) AS gpu_energy_kwh,
        -- kWh of rows that carry a cost: what a kWh-per-cost ratio may be learned from
        coalesce(sum(direct_kwh) FILTER (WHERE priced), 0) AS priced_direct_kwh,
        sum(embodied_kg) AS embodied_kg,

@@ -58,6 +58,11 @@ direct AS (
                  * l.replication_factor
                  + ccf_network_kwh(l.network_gb, c.network_kwh_per_gb) ) * l.pue
            ELSE 0 END AS direct_kwh,
+           -- the GPUs' and accelerators' part of direct_kwh
+           CASE WHEN l.estimate_path IN ('direct', 'fallback') THEN
+               ccf_compute_kwh(l.gpu_hours, l.gpu_min_w, l.gpu_max_w, c.utilization_pct)
+                 * l.replication_factor * l.pue
+           ELSE 0 END AS gpu_kwh,
            CASE WHEN l.estimate_path IN ('direct', 'fallback') THEN
                ccf_embodied_kg(l.embodied_te_kg, l.embodied_hours, c.lifespan_hours,
                                l.embodied_rr_vcpus, l.embodied_totr_vcpus)

@@ -5,7 +5,7 @@
 -- rows say how much of its CO2e was estimated which way (api.report's coverage).
 WITH priced AS (
     SELECT a.report_key, coalesce(r.coverage_path, a.estimate_path) AS estimate_path,
-           a.lines, a.cost, a.embodied_kg,
+           a.lines, a.cost, a.embodied_kg, a.gpu_energy_kwh,
            a.gco2e_per_kwh,
            ccf_usage_kwh(a.estimate_path, a.direct_kwh, r.kwh_per_cost, a.ratio_cost)
                AS energy_kwh
@@ -22,6 +22,7 @@ SELECT report_key,
        sum(lines) AS lines,
        sum(cost) AS cost,
        sum(energy_kwh) AS energy_kwh,
+       sum(gpu_energy_kwh) AS gpu_energy_kwh,
        sum(ccf_operational_kg(energy_kwh, gco2e_per_kwh)) AS co2e_operational_kg,
        sum(embodied_kg) AS co2e_embodied_kg,
        sum(ccf_operational_kg(energy_kwh, gco2e_per_kwh) + embodied_kg) AS co2e_total_kg

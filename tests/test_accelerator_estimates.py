@@ -1,0 +1,67 @@
+"""Accelerators in the estimates: GPU energy from accelerators.csv at the provider's
+utilisation, reported as gpu_energy_kwh (part of energy_kwh, PUE included), in the per-row
+model and in grouped reports alike; an instance whose GPUs cannot be estimated is said."""
+
+from __future__ import annotations
+
+import pytest
+
+from ccf_py import api
+from ccf_py.estimate import create_estimates
+from tests.helpers import write_cur
+
+ROWS = [  # us-east-1, 10 hours each
+    {"start": "2026-10-01T00:00:00Z", "service": "AmazonEC2", "usage_type": "BoxUsage:p5.48xlarge",
+     "unit": "Hrs", "amount": "10", "cost": "983.2", "vcpu": "192", "region": "us-east-1",
+     "resource": "i-p5"},
+    {"start": "2026-10-01T00:00:00Z", "service": "AmazonEC2", "usage_type": "BoxUsage:g6.xlarge",
+     "unit": "Hrs", "amount": "10", "cost": "8.05", "vcpu": "4", "region": "us-east-1",
+     "resource": "i-g6"},
+    {"start": "2026-10-01T00:00:00Z", "service": "AmazonEC2", "usage_type": "BoxUsage:m5.large",
+     "unit": "Hrs", "amount": "10", "cost": "0.96", "vcpu": "2", "region": "us-east-1",
+     "resource": "i-m5"},
+]
+PUE = 1.135  # AWS, coefficients/pue.csv
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("acc")
+    with api.open_db(tmp / "x.duckdb") as db:
+        api.ingest_aws_cur(db, [str(write_cur(tmp / "cur.csv", ROWS))])
+        yield db
+
+
+def _per_row(db, method: str) -> dict[str, tuple[float, float, str]]:
+    create_estimates(db.con, method, materialize=True)
+    return {r[0]: r[1:] for r in db.con.execute(
+        "SELECT resource_id, gpu_energy_kwh, energy_kwh, note FROM fct_usage_estimates"
+    ).fetchall()}
+
+
+def test_gpu_energy_from_the_datasheet_watts(db):
+    rows = _per_row(db, "default")
+    # 8 H100 SXM: idle 80.5 W (0.115 x 700), max 700 W, 50 % -> 390.25 W each, 10 h
+    assert rows["i-p5"][0] == pytest.approx(8 * (80.5 + 0.5 * (700 - 80.5)) * 10 / 1000 * PUE,
+                                            rel=1e-12)
+    # 1 L4: 8.3 / 72 W
+    assert rows["i-g6"][0] == pytest.approx((8.3 + 0.5 * (72 - 8.3)) * 10 / 1000 * PUE,
+                                            rel=1e-12)
+    assert rows["i-m5"][0] == 0
+    for rid, (gpu, energy, _) in rows.items():
+        assert 0 <= gpu < energy, rid           # the CPU part is still there
+
+
+def test_ccf_keeps_ccfs_gpu_table_and_says_what_it_misses(db):
+    rows = _per_row(db, "ccf")
+    assert rows["i-p5"][0] == 0 and "not estimated" in rows["i-p5"][2]
+    assert rows["i-g6"][0] == 0 and "not estimated" in rows["i-g6"][2]
+
+
+def test_grouped_report_carries_the_same_gpu_energy(db):
+    per_row = sum(v[0] for v in _per_row(db, "default").values())
+    table = api.report(db, by=("instance_type",))
+    assert "gpu_energy_kwh" in table.columns
+    assert table.totals()["gpu_energy_kwh"] == pytest.approx(per_row, rel=1e-12)
+    by_type = {d["instance_type"]: d for d in table.as_dicts()}
+    assert by_type["p5.48xlarge"]["gpu_energy_kwh"] > by_type["g6.xlarge"]["gpu_energy_kwh"] > 0

@@ -21,6 +21,8 @@ import duckdb
 
 from ccf_py import __version__, coefficients
 from ccf_py import db as dbmod
+from ccf_py.assumptions import Assumptions
+from ccf_py.assumptions import load as load_assumptions
 from ccf_py.errors import ConfigError, SourceError
 from ccf_py.estimate import check_methodology, create_estimates, drop_estimates
 from ccf_py.ingest import aws_cur, azure_export, focus, gcp_billing
@@ -344,13 +346,17 @@ def _struct(fields: dict[str, str]) -> str:
 
 
 def report(db: Database, *, methodology: str = "default", by: str | Sequence[str] = ("service",),
-           month: str | None = None, gcp_cfe: bool = False) -> ReportTable:
+           month: str | None = None, gcp_cfe: bool = False,
+           assumptions: Assumptions | str | os.PathLike[str] | None = None) -> ReportTable:
     """Cost, energy and CO2e grouped by ``by`` (see :data:`ccf_py.model.REPORT_KEYS`).
 
     Runs ``rpt_grouped`` over ``int_usage_keyed``: the billing rows are read once, summed per
     usage key and the keys below, and the estimates run on those sums. ``gcp_cfe``: GCP rows
     use Google's carbon-free-energy adjusted grid factors (market-based; said in the notes).
+    ``assumptions``: GPU utilisation rules (:mod:`ccf_py.assumptions`; a file or loaded),
+    listed in the notes.
     """
+    assumptions = _assumptions(assumptions)
     check_methodology(methodology)
     keys = parse_by(by)
     month = _loaded_month(db, month)
@@ -366,9 +372,12 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     pre = {c: e for c, e, k in zip(cols, exprs, keys, strict=True) if k not in CLASSIFIED_KEYS}
     final = {c: f"pre_key.{c}" if c in pre else e for c, e in zip(cols, exprs, strict=True)}
     create_estimates(db.con, methodology, parse_month(month), report_key=_struct(final),
-                     pre_key=_struct(pre), key_params=params, grid_variant=_variant(gcp_cfe))
+                     pre_key=_struct(pre), key_params=params, grid_variant=_variant(gcp_cfe),
+                     assumptions=assumptions)
     if gcp_cfe:
         notes = (*notes, CFE_NOTE)
+    if assumptions:
+        notes = (*notes, *assumptions.notes())
     select = [f"report_key.{c} AS {c}" for c in cols]
     metrics = [f"coalesce(sum({m}), 0) AS {m}" for m in METRIC_COLUMNS]
     group = f"GROUP BY {', '.join(cols)}" if keys else ""
@@ -384,6 +393,12 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
 CFE_NOTE = ("GCP rows use Google's carbon-free-energy adjusted grid factors (grid intensity x "
             "(1 - CFE %)): a market-based figure, not a location-based one; SCI and most "
             "reporting standards need the location-based report (without --gcp-cfe).")
+
+
+def _assumptions(value: Assumptions | str | os.PathLike[str] | None) -> Assumptions | None:
+    if value is None or isinstance(value, Assumptions):
+        return value
+    return load_assumptions(value)
 
 
 def _variant(gcp_cfe: bool) -> str:
@@ -430,7 +445,9 @@ def available_months(db: Database) -> list[str]:
 
 
 def monthly_report(db: Database, *, month: str | None = None,
-                   methodology: str = "default", gcp_cfe: bool = False) -> MonthlyReport:
+                   methodology: str = "default", gcp_cfe: bool = False,
+                   assumptions: Assumptions | str | os.PathLike[str] | None = None
+                   ) -> MonthlyReport:
     """Everything the monthly report shows, for ``month`` (default: the latest loaded)."""
     check_methodology(methodology)
     months = available_months(db)
@@ -442,8 +459,9 @@ def monthly_report(db: Database, *, month: str | None = None,
         raise ConfigError(f"{month}: the bills are in {', '.join(currencies)}; the monthly "
                           "report adds costs, so it needs one currency (ccf-py report groups "
                           "by currency)")
+    assumptions = _assumptions(assumptions)
     create_estimates(db.con, methodology, parse_month(month), materialize=True,
-                     grid_variant=_variant(gcp_cfe))
+                     grid_variant=_variant(gcp_cfe), assumptions=assumptions)
     con = db.con
 
     def g(*keys: str, limit: int | None = None) -> ReportTable:
@@ -452,7 +470,8 @@ def monthly_report(db: Database, *, month: str | None = None,
     totals = g().totals()
     covered = coverage(con)
     notes = (confidence_line(covered, methodology), *_notes(con, methodology),
-             *((CFE_NOTE,) if gcp_cfe else ()))
+             *((CFE_NOTE,) if gcp_cfe else ()),
+             *(assumptions.notes() if assumptions else ()))
     # several clouds: services, regions and accounts are named per provider ("Storage" is
     # Azure's, "Support" Google's), so the tables say whose they are
     providers = [r[0] for r in con.execute(

@@ -281,12 +281,15 @@ def ingest_azure_export(obj: Context, sources: tuple[str, ...], connection_strin
               show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write to this file instead of stdout.")
+@click.option("--assumptions", type=click.Path(dir_okay=False), default=None,
+              help="TOML file of GPU utilisation per provider, account, service, instance "
+                   "type or accelerator (default: 50 %, as CCF).")
 @click.option("--gcp-cfe", is_flag=True,
               help="GCP rows at Google's carbon-free-energy adjusted grid factors "
                    "(market-based; CCF's GCP_USE_CARBON_FREE_ENERGY_PERCENTAGE).")
 @click.pass_obj
 def report(obj: Context, methodology: str, by: str, month: str | None, fmt: str,
-           out: str | None, gcp_cfe: bool) -> None:
+           out: str | None, gcp_cfe: bool, assumptions: str | None) -> None:
     """Cost, energy and CO2e (operational, embodied, total) grouped by KEYS.
 
     \b
@@ -295,9 +298,10 @@ def report(obj: Context, methodology: str, by: str, month: str | None, fmt: str,
         ccf-py report --by tag:team --format csv --out team.csv
     """
     def do() -> tuple[str, str]:
+        rules = api.load_assumptions(assumptions) if assumptions else None  # before the db
         with api.open_db(obj.db, read_only=True) as db:
             table = api.report(db, methodology=methodology, by=by, month=month,
-                               gcp_cfe=gcp_cfe)
+                               gcp_cfe=gcp_cfe, assumptions=rules)
         text = render_table(table, fmt)
         if out:
             try:

@@ -10,6 +10,7 @@ from datetime import date
 import duckdb
 
 from ccf_py import coefficients
+from ccf_py.assumptions import Assumptions
 from ccf_py.classify import KEY_CLASS_COLUMNS, KeyClass, UsageKey, classify_keys
 from ccf_py.errors import ConfigError
 from ccf_py.model import GRID_VARIANTS, METHODOLOGIES
@@ -116,7 +117,8 @@ def bind(sql: str, params: dict[str, str | date | None],
 def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
                      month: date | None = None, *, report_key: str = "NULL",
                      pre_key: str | None = None, key_params: dict[str, str] | None = None,
-                     materialize: bool = False, grid_variant: str = "") -> None:
+                     materialize: bool = False, grid_variant: str = "",
+                     assumptions: Assumptions | None = None) -> None:
     """Create the models as TEMP relations.
 
     ``fct_usage_estimates`` is the per-row result. ``rpt_grouped`` sums the estimates by
@@ -125,7 +127,8 @@ def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
     rows are first summed per usage key and those keys (``int_usage_keyed``): one scan of the
     rows, and the estimates run on thousands of sums instead of millions of rows.
     ``materialize`` makes the per-row models tables (worth it when several reports read
-    them, e.g. the monthly report).
+    them, e.g. the monthly report). ``assumptions``: a user's GPU utilisation rules
+    (:mod:`ccf_py.assumptions`), loaded into ``gpu_assumption_rules``.
     """
     if grid_variant not in GRID_VARIANTS:
         raise ConfigError(f"grid variant {grid_variant!r}: use one of {GRID_VARIANTS}")
@@ -135,7 +138,8 @@ def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
                    # regions and usage keys: from the small sums when there are any
                    "key_source": "int_usage_keyed" if grouped else "int_billed_rows",
                    "usage_source": "int_billed_rows",
-                   "usage_lines": KEYED_LINES if grouped else "int_usage_lines"}
+                   "usage_lines": KEYED_LINES if grouped else "int_usage_lines",
+                   **_assumption_expressions(con, assumptions)}
     _drop(con, KEYED_LINES)
     for path, kind in MODELS:
         name = path.rsplit("/", 1)[-1].removesuffix(".sql")
@@ -151,6 +155,36 @@ def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
         if name == "int_usage_lines" and grouped:
             keyed = {**expressions, "usage_source": "int_usage_keyed"}
             _create(con, KEYED_LINES, "view", bind(sql, params, keyed), key_params)
+
+
+def _assumption_expressions(con: duckdb.DuckDBPyConnection,
+                            assumptions: Assumptions | None) -> dict[str, str]:
+    """The SQL a model uses for user assumptions: NULL (the provider's constant applies)
+    without rules, so a report without assumptions pays nothing for them; with rules, the
+    most specific matching rule of TEMP table ``gpu_assumption_rules`` per row."""
+    rules = assumptions.gpu_utilization if assumptions else ()
+    uses_account = any(f == "account" for r in rules for f, _ in r.match)
+    out = {"gpu_utilization": "CAST(NULL AS DOUBLE)",
+           "keyed_account": "account_id" if uses_account else "CAST(NULL AS VARCHAR)"}
+    if not rules:
+        return out
+    con.execute("CREATE OR REPLACE TEMP TABLE gpu_assumption_rules (number INTEGER, "
+                "specificity INTEGER, provider VARCHAR, account VARCHAR, service VARCHAR, "
+                "instance_type VARCHAR, accelerator VARCHAR, utilization_pct DOUBLE)")
+    con.executemany("INSERT INTO gpu_assumption_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(r.number, r.specificity, *(dict(r.match).get(f) for f in (
+                        "provider", "account", "service", "instance_type", "accelerator")),
+                      r.utilization_pct) for r in rules])
+    out["gpu_utilization"] = (
+        "CASE WHEN kc.gpu_hours_per_unit > 0 THEN (SELECT a.utilization_pct "
+        "FROM gpu_assumption_rules a "
+        "WHERE (a.provider IS NULL OR a.provider = u.provider) "
+        "AND (a.account IS NULL OR a.account = u.account_id) "
+        "AND (a.service IS NULL OR a.service = u.service) "
+        "AND (a.instance_type IS NULL OR a.instance_type = kc.instance_type) "
+        "AND (a.accelerator IS NULL OR a.accelerator = kc.accelerator_model) "
+        "ORDER BY a.specificity DESC, a.number DESC LIMIT 1) END")
+    return out
 
 
 def _create(con: duckdb.DuckDBPyConnection, name: str, kind: str, sql: str,

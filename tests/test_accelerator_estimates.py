@@ -13,13 +13,13 @@ from tests.helpers import write_cur
 ROWS = [  # us-east-1, 10 hours each
     {"start": "2026-10-01T00:00:00Z", "service": "AmazonEC2", "usage_type": "BoxUsage:p5.48xlarge",
      "unit": "Hrs", "amount": "10", "cost": "983.2", "vcpu": "192", "region": "us-east-1",
-     "resource": "i-p5"},
+     "resource": "i-p5", "account": "222233334444"},
     {"start": "2026-10-01T00:00:00Z", "service": "AmazonEC2", "usage_type": "BoxUsage:g6.xlarge",
      "unit": "Hrs", "amount": "10", "cost": "8.05", "vcpu": "4", "region": "us-east-1",
-     "resource": "i-g6"},
+     "resource": "i-g6", "account": "222233334444"},
     {"start": "2026-10-01T00:00:00Z", "service": "AmazonEC2", "usage_type": "BoxUsage:m5.large",
      "unit": "Hrs", "amount": "10", "cost": "0.96", "vcpu": "2", "region": "us-east-1",
-     "resource": "i-m5"},
+     "resource": "i-m5", "account": "222233334444"},
 ]
 PUE = 1.135  # AWS, coefficients/pue.csv
 
@@ -65,3 +65,77 @@ def test_grouped_report_carries_the_same_gpu_energy(db):
     assert table.totals()["gpu_energy_kwh"] == pytest.approx(per_row, rel=1e-12)
     by_type = {d["instance_type"]: d for d in table.as_dicts()}
     assert by_type["p5.48xlarge"]["gpu_energy_kwh"] > by_type["g6.xlarge"]["gpu_energy_kwh"] > 0
+
+
+# ---- assumptions (ccf_py.assumptions, --assumptions FILE) ------------------------------------
+
+def _h100_kwh(util_pct: float) -> float:
+    return 8 * (80.5 + util_pct / 100 * (700 - 80.5)) * 10 / 1000 * PUE
+
+
+def _write(tmp_path, text: str):
+    path = tmp_path / "assume.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_most_specific_rule_wins_in_rows_and_grouped_reports(db, tmp_path):
+    path = _write(tmp_path, """
+[[gpu_utilization]]
+account = "111111111111"        # not this bill's account: never applies
+utilization_pct = 5
+
+[[gpu_utilization]]
+provider = "aws"
+utilization_pct = 20
+
+[[gpu_utilization]]
+instance_type = "p5.48xlarge"
+utilization_pct = 85
+
+[[gpu_utilization]]
+accelerator = "Nvidia L4"        # a model by its name
+utilization_pct = 10
+""")
+    table = api.report(db, by=("resource_id",), assumptions=path)
+    gpu = {d["resource_id"]: d["gpu_energy_kwh"] for d in table.as_dicts()}
+    assert gpu["i-p5"] == pytest.approx(_h100_kwh(85), rel=1e-12)        # instance type rule
+    assert gpu["i-g6"] == pytest.approx((8.3 + 0.10 * (72 - 8.3)) * 10 / 1000 * PUE,
+                                        rel=1e-12)                       # accelerator rule
+    assert any("rule 3: GPU utilisation 85 % for instance_type=p5.48xlarge" in n
+               for n in table.notes)
+    # the per-row model agrees
+    create_estimates(db.con, "default", assumptions=api._assumptions(path))
+    rows = dict(db.con.execute("SELECT resource_id, gpu_energy_kwh FROM fct_usage_estimates"
+                               ).fetchall())
+    assert rows["i-p5"] == pytest.approx(gpu["i-p5"], rel=1e-12)
+
+
+def test_an_account_rule_reaches_grouped_reports(db, tmp_path):
+    path = _write(tmp_path, '[[gpu_utilization]]\naccount = "222233334444"\n'
+                            'utilization_pct = 70\n')
+    table = api.report(db, by=("service",), assumptions=path)
+    expected = _h100_kwh(70) + (8.3 + 0.70 * (72 - 8.3)) * 10 / 1000 * PUE
+    assert table.totals()["gpu_energy_kwh"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[[gpu_utilization]]\naccelerator = "Nvidia Z9000"\nutilization_pct = 50\n',
+     "rule 1: unknown accelerator 'Nvidia Z9000'"),
+    ('[[gpu_utilization]]\nutilization_pct = 80\n[[gpu_utilization]]\n'
+     'service = "AmazonEC2"\nutilization_pct = -5\n', "rule 2: utilization_pct -5 is outside"),
+    ('[[gpu_utilization]]\ninstance = "p5.48xlarge"\nutilization_pct = 50\n',
+     "rule 1: unknown field(s) instance"),
+    ("[[gpu_utilization]\n", "not valid TOML"),
+])
+def test_bad_assumptions_are_one_line_naming_file_and_rule(tmp_path, text, message):
+    from click.testing import CliRunner
+
+    from ccf_py.cli import main
+
+    path = _write(tmp_path, text)
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "none.duckdb"), "report",
+                                       "--assumptions", str(path)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and message in lines[0], result.output

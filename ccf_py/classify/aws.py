@@ -172,7 +172,7 @@ class Classifier(ProviderClassifier):
             gpu_hours_per_unit=gpu_h, gpu_min_w=gpu_lo, gpu_max_w=gpu_hi,
             memory_gb_hours_per_unit=0.0 if vcpu_service else self._extra_memory_gb(key, itype),
             replication_factor=rf, ratio_unit=key.pricing_unit, note=note.lstrip("; "),
-            **embodied)
+            accelerator_model=acc.model if acc and gpu_h else None, **embodied)
 
     def _extra_memory_gb(self, key: UsageKey, itype: str,
                          inst: InstanceType | None = None) -> float:

@@ -386,8 +386,10 @@ class AzureClassifier(ProviderClassifier):
         gpus, gpu_lo, gpu_hi = self._gpu(meter, inst)
         note = f"{meter}: processor unknown, Azure average watts used" if fallback else ""
         embodied = self._embodied(inst, hours)
+        count, acc = self.instance_accelerators(
+            inst.instance_type if inst else meter, inst.gpu_count if inst else None,
+            inst.gpu_model if inst else None)
         if not embodied and gpus:  # ND H100 v5...: the host's own embodied is not published
-            count, acc = self.instance_accelerators(inst.instance_type if inst else meter)
             embodied = self.accelerator_embodied(count, acc, hours)
             if embodied:
                 note = "; ".join(filter(None, (note, f"embodied: its {count:g} {acc.model} "
@@ -399,7 +401,8 @@ class AzureClassifier(ProviderClassifier):
             vcpu_hours_per_unit=vcpus * hours, cpu_min_w=lo, cpu_max_w=hi,
             gpu_hours_per_unit=gpus * hours, gpu_min_w=gpu_lo, gpu_max_w=gpu_hi,
             memory_gb_hours_per_unit=self._extra_memory_gb(inst) * hours,
-            ratio_unit=key.pricing_unit or "", note=note, **embodied)
+            ratio_unit=key.pricing_unit or "", note=note,
+            accelerator_model=acc.model if acc and gpus else None, **embodied)
 
     def _stored(self, key: UsageKey, meter: str, unit: Unit) -> KeyClass:
         if unit.dimension == "per_day":  # a registry's included storage, per day

@@ -69,6 +69,7 @@ class KeyClass:
     # with ratio_amount_per_unit: CCF's "embodied kWh" (quirk Q1) of this key teaches the
     # per-amount ratio too (CCF's Azure method; its GCP method leaves it out)
     ratio_amount_with_embodied: bool = False
+    accelerator_model: str | None = None   # accelerators.csv model of gpu_hours (assumptions)
     feeds_ratio: bool = True               # its kWh and cost teach the unknown-usage ratios
     note: str = ""
 

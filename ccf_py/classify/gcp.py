@@ -221,7 +221,7 @@ class GcpClassifier(ProviderClassifier):
                     else self.accelerator_embodied(1.0, acc, per_hour))
         return KeyClass("compute", "compute:accelerator_sku", "direct",
                         instance_type=key.instance_type, gpu_hours_per_unit=per_hour,
-                        gpu_min_w=acc.idle_w, gpu_max_w=acc.max_w,
+                        gpu_min_w=acc.idle_w, gpu_max_w=acc.max_w, accelerator_model=acc.model,
                         ratio_unit=key.pricing_unit or "", **embodied)
 
     def _gpu_models(self, ut: str) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ SELECT $pre_key AS pre_key, provider, currency, billing_period,
        sum(usage_amount) AS usage_amount,
        sum(unblended_cost) AS unblended_cost,
        sum(ratio_cost) AS ratio_cost,
-       CAST(NULL AS VARCHAR) AS account_id,
+       $keyed_account AS account_id,  -- kept only when assumptions name accounts
        CAST(NULL AS VARCHAR) AS resource_id,
        CAST(NULL AS JSON) AS tags
 FROM int_billed_rows

@@ -35,6 +35,8 @@ lines AS (
            u.usage_amount * kc.network_gb_per_unit AS network_gb,
            kc.cpu_min_w, kc.cpu_max_w, kc.gpu_min_w, kc.gpu_max_w, kc.storage_wh_per_tb_hour,
            kc.embodied_te_kg, kc.embodied_time_per_unit * u.usage_amount AS embodied_hours,
+           -- a user's assumption for these GPUs (ccf_py.assumptions), else NULL
+           $gpu_utilization AS gpu_utilization_pct,
            kc.embodied_rr_vcpus, kc.embodied_totr_vcpus
     FROM $usage_source u
     JOIN usage_key_class kc
@@ -52,7 +54,8 @@ direct AS (
     SELECT l.*,
            CASE WHEN l.estimate_path IN ('direct', 'fallback') THEN
                ( (ccf_compute_kwh(l.vcpu_hours, l.cpu_min_w, l.cpu_max_w, c.utilization_pct)
-                  + ccf_compute_kwh(l.gpu_hours, l.gpu_min_w, l.gpu_max_w, c.utilization_pct)
+                  + ccf_compute_kwh(l.gpu_hours, l.gpu_min_w, l.gpu_max_w,
+                                    coalesce(l.gpu_utilization_pct, c.utilization_pct))
                   + ccf_memory_kwh(l.memory_gb_hours, c.memory_kwh_per_gb_hour)
                   + ccf_storage_kwh(l.storage_tb_hours, l.storage_wh_per_tb_hour))
                  * l.replication_factor
@@ -60,7 +63,8 @@ direct AS (
            ELSE 0 END AS direct_kwh,
            -- the GPUs' and accelerators' part of direct_kwh
            CASE WHEN l.estimate_path IN ('direct', 'fallback') THEN
-               ccf_compute_kwh(l.gpu_hours, l.gpu_min_w, l.gpu_max_w, c.utilization_pct)
+               ccf_compute_kwh(l.gpu_hours, l.gpu_min_w, l.gpu_max_w,
+                               coalesce(l.gpu_utilization_pct, c.utilization_pct))
                  * l.replication_factor * l.pue
            ELSE 0 END AS gpu_kwh,
            CASE WHEN l.estimate_path IN ('direct', 'fallback') THEN

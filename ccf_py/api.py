@@ -327,14 +327,15 @@ def _order(keys: tuple[str, ...], columns: list[str]) -> str:
 
 
 def _grouped(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...], methodology: str,
-             month: str | None, limit: int | None = None) -> ReportTable:
+             month: str | None, limit: int | None = None, where: str = "") -> ReportTable:
     """Group the (materialised) per-row ``fct_usage_estimates`` by ``keys``."""
     exprs, params = _key_sql(keys)
     cols = [f"k{i}" for i in range(len(keys))]
     select = [f"{e} AS {c}" for e, c in zip(exprs, cols, strict=True)]
     metrics = [f"coalesce(sum({m}), 0) AS {m}" for m in METRIC_COLUMNS]
     group = f"GROUP BY {', '.join(cols)}" if keys else ""
-    sql = (f"SELECT {', '.join(select + metrics)} FROM fct_usage_estimates {group} "
+    sql = (f"SELECT {', '.join(select + metrics)} FROM fct_usage_estimates "
+           f"{f'WHERE {where} ' if where else ''}{group} "
            f"{_order(keys, cols)}" + (f" LIMIT {int(limit)}" if limit else ""))
     rows = con.execute(sql, params).fetchall()
     return ReportTable(keys, tuple(tuple(r) for r in rows), methodology, month)
@@ -464,8 +465,8 @@ def monthly_report(db: Database, *, month: str | None = None,
                      grid_variant=_variant(gcp_cfe), assumptions=assumptions)
     con = db.con
 
-    def g(*keys: str, limit: int | None = None) -> ReportTable:
-        return _grouped(con, tuple(keys), methodology, month, limit)
+    def g(*keys: str, limit: int | None = None, where: str = "") -> ReportTable:
+        return _grouped(con, tuple(keys), methodology, month, limit, where)
 
     totals = g().totals()
     covered = coverage(con)
@@ -483,7 +484,9 @@ def monthly_report(db: Database, *, month: str | None = None,
         by_service=g(*per, "service"), by_region=g(*per, "region"),
         by_account=g(*per, "account"),
         by_usage_class=g("usage_class"), by_day=g("day"),
-        top_resources=g("resource_id", "service", limit=15), coverage=covered,
+        # billed lines without a resource id (GCP's standard export, taxes) are no resource
+        top_resources=g(*per, "resource_id", "service", limit=15,
+                        where="coalesce(resource_id, '') <> ''"), coverage=covered,
         notes=notes)
 
 
@@ -493,6 +496,14 @@ def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
         notes.append("Methodology 'ccf' reproduces Cloud Carbon Footprint (embodied divided by "
                      "vCPUs twice, S3 replication 6) except its S3 *ByteHrs unit bug, which "
                      "ccf_py fixes. Energy never includes CCF's 'embodied kWh'.")
+        gcp_groups = con.execute(
+            "SELECT list(DISTINCT region ORDER BY region) FROM fct_usage_estimates "
+            "WHERE provider = 'gcp' AND lower(region) IN "
+            "(SELECT region FROM coef_region_groups)").fetchone()[0]
+        if gcp_groups:
+            notes.append("As CCF, GCP multi- and dual-regions (" + ", ".join(gcp_groups)
+                         + ") use the SUM of their regions' grid factors (us: 2,805 g/kWh); "
+                         "the default methodology uses their mean.")
     else:
         notes.append("Methodology 'default': CCF's coefficients with its documented quirks "
                      "fixed (embodied kept separate and not divided by vCPUs twice, S3 "

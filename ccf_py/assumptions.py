@@ -93,6 +93,9 @@ def _rule(name: str, number: int, entry: object) -> GpuRule:
         raise ConfigError(f"{where}: utilization_pct must be a number of percent")
     if not 0 <= pct <= 100:
         raise ConfigError(f"{where}: utilization_pct {pct} is outside 0..100")
+    if 0 < pct < 1:  # 0.85 is almost surely 85 %, not 0.85 %
+        raise ConfigError(f"{where}: utilization_pct {pct} looks like a fraction; write "
+                          f"percent ({pct * 100:g} for {pct * 100:g} %)")
     match = []
     for field in MATCH_FIELDS:
         if field in entry:
@@ -104,15 +107,20 @@ def _rule(name: str, number: int, entry: object) -> GpuRule:
 
 
 def _canonical(where: str, field: str, value: str) -> str:
-    """Accelerator names resolve to their model (an alias is fine); an unknown one is an
-    error, never a rule that silently matches nothing."""
+    """Accelerator names resolve to models, whatever the case: a model or alias, else every
+    model whose name contains the text ('V100' is every V100 board), joined with '|'. An
+    unknown one is an error, never a rule that silently matches nothing."""
     if field == "provider":
         value = value.lower()
     if field != "accelerator":
         return value
     coef = coefficients.load().for_provider("aws")
-    acc = coef.accelerator(value)
-    if acc is None:
+    low = value.lower()
+    exact = {m for m in coef.accelerators if m.lower() == low} | {
+        m for a, m in coef.accelerator_aliases.items() if a.lower() == low}
+    models = exact or {m for m in coef.accelerators if low in m.lower()}
+    if not models:
         raise ConfigError(f"{where}: unknown accelerator {value!r} (not a model or alias in "
-                          "coefficients/accelerators.csv, accelerator_aliases.csv)")
-    return acc.model
+                          "coefficients/accelerators.csv, accelerator_aliases.csv, nor part "
+                          "of a model's name)")
+    return "|".join(sorted(models))

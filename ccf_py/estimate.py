@@ -182,7 +182,8 @@ def _assumption_expressions(con: duckdb.DuckDBPyConnection,
         "AND (a.account IS NULL OR a.account = u.account_id) "
         "AND (a.service IS NULL OR a.service = u.service) "
         "AND (a.instance_type IS NULL OR a.instance_type = kc.instance_type) "
-        "AND (a.accelerator IS NULL OR a.accelerator = kc.accelerator_model) "
+        "AND (a.accelerator IS NULL "
+        "OR list_contains(string_split(a.accelerator, '|'), kc.accelerator_model)) "
         "ORDER BY a.specificity DESC, a.number DESC LIMIT 1) END")
     return out
 

@@ -139,3 +139,24 @@ def test_bad_assumptions_are_one_line_naming_file_and_rule(tmp_path, text, messa
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and str(path) in lines[0] and message in lines[0], result.output
+
+
+def test_accelerator_rules_read_names_whatever_the_case_and_board(tmp_path):
+    from ccf_py.assumptions import load
+
+    rule = load(_write(tmp_path, '[[gpu_utilization]]\naccelerator = "v100"\n'
+                                 'utilization_pct = 90\n')).gpu_utilization[0]
+    models = dict(rule.match)["accelerator"].split("|")
+    assert "Nvidia Tesla V100 PCIe 16GB" in models and "Nvidia Tesla V100 SXM2 16GB" in models
+    assert all("V100" in m for m in models)
+    case = load(_write(tmp_path, '[[gpu_utilization]]\naccelerator = "nvidia tesla v100"\n'
+                                 'utilization_pct = 90\n')).gpu_utilization[0]
+    assert dict(case.match)["accelerator"]            # an alias, any case
+
+
+def test_a_fraction_is_refused_as_a_percent(tmp_path):
+    from ccf_py.assumptions import load
+    from ccf_py.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="looks like a fraction; write percent"):
+        load(_write(tmp_path, '[[gpu_utilization]]\nutilization_pct = 0.85\n'))

@@ -181,3 +181,20 @@ def test_svg_ticks_cover_max():
     for vmax in (0.0034, 1, 7.3, 99, 1234.5, 5e6):
         ticks = svg.nice_ticks(vmax)
         assert ticks[0] == 0 and ticks[-1] >= vmax and 2 <= len(ticks) <= 7
+
+
+def test_saved_markdown_and_html_carry_the_reports_notes():
+    """A report saved with --out says what the terminal says on stderr: the confidence
+    line and the report's notes (market-based factors, assumptions, currencies)."""
+    import dataclasses
+
+    noted = dataclasses.replace(TABLE, notes=("GCP rows use Google's CFE factors.",),
+                                coverage=(CoverageRow("direct", 3, 10.0, 6.0),
+                                          CoverageRow("from_cost", 1, 2.0, 2.0)))
+    md = render_table(noted, "md")
+    assert md.startswith("Methodology `default`")
+    assert "- GCP rows use Google's CFE factors." in md
+    assert "- Of the CO2e, 75.0% is estimated from usage quantities" in md
+    html = render_table(noted, "html")
+    assert "<li>GCP rows use Google&#x27;s CFE factors.</li>" in html
+    assert "25.0% extrapolated from cost ratios" in html

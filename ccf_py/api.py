@@ -384,6 +384,7 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     group = f"GROUP BY {', '.join(cols)}" if keys else ""
     rows = db.con.execute(f"SELECT {', '.join(select + metrics)} FROM rpt_grouped {group} "
                           f"{_order(keys, cols)}").fetchall()
+    notes = (*notes, *_missing_tag_notes(db, keys, rows))
     paths = db.con.execute(
         "SELECT estimate_path, sum(lines), sum(cost), sum(co2e_total_kg) FROM rpt_grouped "
         "GROUP BY 1 ORDER BY 4 DESC, 3 DESC").fetchall()
@@ -394,6 +395,20 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
 CFE_NOTE = ("GCP rows use Google's carbon-free-energy adjusted grid factors (grid intensity x "
             "(1 - CFE %)): a market-based figure, not a location-based one; SCI and most "
             "reporting standards need the location-based report (without --gcp-cfe).")
+
+
+def _missing_tag_notes(db: Database, keys: tuple[str, ...], rows: list) -> tuple[str, ...]:
+    """A ``tag:KEY`` no billed line carries gives one all-'(none)' row; say so, with the tag
+    keys the bills do carry (a typo, or a tag not activated for cost allocation)."""
+    notes = []
+    for i, k in enumerate(keys):
+        if k.startswith("tag:") and rows and all(r[i] == "" for r in rows):
+            seen = [r[0] for r in db.con.execute(
+                "SELECT DISTINCT unnest(json_keys(tags)) AS k FROM billed_lines "
+                "WHERE tags IS NOT NULL ORDER BY k LIMIT 12").fetchall()]
+            notes.append(f"No billed line carries the tag {k[4:]!r}; tags in the bills: "
+                         f"{', '.join(seen) or 'none'}.")
+    return tuple(notes)
 
 
 def _assumptions(value: Assumptions | str | os.PathLike[str] | None) -> Assumptions | None:

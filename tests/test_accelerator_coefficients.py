@@ -364,3 +364,17 @@ def test_longest_match_is_needed() -> None:
     hits = {r["accelerator_model"] for r in rows("accelerator_skus")
             if r["sku_contains"].lower() in sku.lower()}
     assert hits == {"Nvidia A100 SXM4 40GB", "Nvidia A100 SXM4 80GB"}
+
+
+def test_nvml_device_names_resolve_for_measure():
+    """`ccf-py measure` finds a device's embodied figure by the name NVML reports."""
+    from ccf_py.measure.footprint import embodied_te_kg
+
+    coef = coefficients.load().for_provider("aws")
+    for nvml, model in (("NVIDIA H100 80GB HBM3", "Nvidia H100 SXM"),
+                        ("NVIDIA A100-SXM4-40GB", "Nvidia A100 SXM4 40GB"),
+                        ("Tesla V100-SXM2-16GB", "Nvidia Tesla V100 SXM2 16GB"),
+                        ("Tesla T4", "Nvidia Tesla T4")):
+        assert coef.accelerator(nvml).model == model
+        te, where = embodied_te_kg(nvml)
+        assert te == float(coef.accelerators[model].embodied_kg) and model in where

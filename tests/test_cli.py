@@ -160,3 +160,17 @@ def test_report_prints_how_the_co2e_was_estimated(loaded):
     assert r.returncode == 0
     json.loads(r.stdout)  # stdout stays machine-readable
     assert r.stderr.startswith("Of the CO2e, ") and "extrapolated from cost ratios" in r.stderr
+
+
+def test_a_tag_no_line_carries_is_said(loaded, tmp_path):
+    r = ccf("--db", "x.duckdb", "report", "--by", "tag:no_such_tag", cwd=loaded)
+    assert r.returncode == 0, r.stderr
+    assert "No billed line carries the tag 'no_such_tag'; tags in the bills: none." in r.stderr
+    from ccf_py import api
+    from ccf_py.demo import demo_file
+
+    with api.open_db(tmp_path / "tags.duckdb") as db:  # the demo CUR has team/env tags
+        api.ingest_aws_cur(db, [str(demo_file())])
+        assert not any("No billed line" in n for n in api.report(db, by="tag:team").notes)
+        note = next(n for n in api.report(db, by="tag:tema").notes if "No billed line" in n)
+        assert "'tema'" in note and "team" in note

@@ -496,6 +496,7 @@ def monthly_report(db: Database, *, month: str | None = None,
     return MonthlyReport(
         month=month, methodology=methodology, version=__version__,
         coefficients_fingerprint=coefficients.fingerprint(), totals=totals,
+        currency=next((c for c in currencies if c != "(none)"), ""),
         by_service=g(*per, "service"), by_region=g(*per, "region"),
         by_account=g(*per, "account"),
         by_usage_class=g("usage_class"), by_day=g("day"),

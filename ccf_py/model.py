@@ -87,3 +87,4 @@ class MonthlyReport:
     top_resources: ReportTable
     coverage: tuple[CoverageRow, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    currency: str = ""              # the bills' currency (ISO code), shown beside costs

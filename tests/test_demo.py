@@ -88,3 +88,10 @@ def test_markdown_totals_match_the_database(demo_out):
     with api.open_db(out / "demo.duckdb", read_only=True) as db:
         total = api.report(db, by=()).totals()["co2e_total_kg"]
     assert float(m.group(1).replace(",", "")) == pytest.approx(total, rel=0.01)
+
+
+def test_the_headline_cost_names_its_currency(demo_out):
+    out, _ = demo_out
+    md = (out / "report.md").read_text()
+    total = sum(_bundled_costs().values())
+    assert f"| Cost | {round(total, 2):,} USD |" in md     # every bundled bill is in USD

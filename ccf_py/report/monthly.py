@@ -74,6 +74,12 @@ def headline_value(metric: str, value: float) -> str:
     return format_metric("cost", value) if metric == "cost" else svg.fmt_value(value)
 
 
+def headlines(report: MonthlyReport) -> tuple[tuple[str, str, str], ...]:
+    """HEADLINES with the cost in the bills' currency (a monthly report has one)."""
+    return tuple((m, label, report.currency if m == "cost" else unit)
+                 for m, label, unit in HEADLINES)
+
+
 def share_extra(report: MonthlyReport) -> Extra:
     grand = float(report.totals.get("co2e_total_kg", 0) or 0)
     return (f"Share of {CO2E}", lambda m: pct(m["co2e_total_kg"], grand))
@@ -135,7 +141,7 @@ def render_markdown(report: MonthlyReport) -> str:
     out = [f"# Cloud carbon footprint \u2014 {month_title(report.month)}", "",
            f"Methodology `{report.methodology}` \u00b7 ccf_py {report.version}", "",
            "## Headline", "", "| Metric | Value |", "|---|---:|"]
-    for metric, label, unit in HEADLINES:
+    for metric, label, unit in headlines(report):
         value = headline_value(metric, float(report.totals.get(metric, 0) or 0))
         out.append(f"| {label} | {value} {unit} |".replace("  |", " |"))
     sections = (("By service", report.by_service, [share]),
@@ -172,7 +178,7 @@ def _md_coverage(report: MonthlyReport) -> list[str]:
 
 def _cards(report: MonthlyReport) -> str:
     cards = []
-    for i, (metric, label, unit) in enumerate(HEADLINES):
+    for i, (metric, label, unit) in enumerate(headlines(report)):
         value = headline_value(metric, float(report.totals.get(metric, 0) or 0))
         cls = "card main" if i == 0 else "card"
         cards.append(f'<div class="{cls}"><div class="label">{escape(label)}</div>'

@@ -381,3 +381,64 @@ def test_malformed_tags_name_file_line_and_column(tmp_path, db):
         api.ingest_azure_export(db, [str(parquet)])
     assert str(err.value).startswith(f"{parquet}, row 4, column 'Tags': ")
     assert _snapshot(db) == before
+
+
+# The date format is told from the first non-blank values; every other value is checked by the
+# load itself, so a bad one far past the sample must still be named exactly.
+def _many(n: int, **kw: str) -> list[dict[str, str]]:
+    return [_mca_row(**kw) for _ in range(n)]
+
+
+@pytest.mark.parametrize("bad", ["13/01/2023", "2023-11-05", "11/5/23", "tomorrow"])
+def test_bad_date_far_past_the_first_rows_named(tmp_path, db, bad):
+    rows = _many(1500, date="11/03/2023", billingPeriodStartDate="11/01/2023")
+    rows[1300]["date"] = bad                       # line 1302: the first bad value
+    rows[1400]["date"] = "2023-11-06"
+    path = _write(tmp_path / "late.csv", rows)
+    with pytest.raises(InputError) as err:
+        api.ingest_azure_export(db, [str(path)])
+    assert (err.value.row, err.value.column) == (1302, "date")
+    assert repr(bad) in str(err.value) and "(MM/DD/YYYY)" in str(err.value)
+    assert db.con.execute("SELECT count(*) FROM billed_lines").fetchone()[0] == 0
+
+
+def test_bad_period_date_past_the_sample_named_before_an_earlier_bad_number(tmp_path, db):
+    """A bad date is reported before a bad number on an earlier line, as when every date was
+    checked before the load."""
+    rows = _many(1200)
+    rows[5]["quantity"] = "lots"                   # line 7
+    rows[1100]["billingPeriodStartDate"] = "11/01/2023"  # line 1102
+    path = _write(tmp_path / "p.csv", rows)
+    with pytest.raises(InputError) as err:
+        api.ingest_azure_export(db, [str(path)])
+    assert (err.value.row, err.value.column) == (1102, "billingPeriodStartDate")
+    assert "'11/01/2023'" in str(err.value) and "(yyyy-mm-dd)" in str(err.value)
+
+
+def test_majority_format_names_the_odd_value_even_when_the_first_rows_differ(tmp_path, db):
+    """1,100 MM/DD/YYYY dates then 1,200 ISO ones: the file's format is its most common one
+    (ISO), so the first MM/DD/YYYY value (line 2) is the one named."""
+    rows = _many(1100, date="11/03/2023") + _many(1200, date="2023-11-04")
+    path = _write(tmp_path / "mixed.csv", rows)
+    with pytest.raises(InputError) as err:
+        api.ingest_azure_export(db, [str(path)])
+    assert (err.value.row, err.value.column) == (2, "date")
+    assert "'11/03/2023'" in str(err.value) and "(yyyy-mm-dd)" in str(err.value)
+
+
+def test_dates_and_subscription_with_spaces_or_times_read_as_before(tmp_path, db):
+    """Values off the common bare shape take the general path: spaces around, a time after
+    the date (dropped, as Azure's dates are days), a blank; a GUID with spaces is trimmed."""
+    guid = "0f0e0d0c-0b0a-0908-0706-050403020100"
+    rows = [_mca_row(date="11/03/2023", billingPeriodStartDate="11/01/2023"),
+            _mca_row(date=" 11/04/2023 ", billingPeriodStartDate="11/01/2023",
+                     subscriptionId=f" {guid} "),
+            _mca_row(date="11/05/2023 10:00:00", billingPeriodStartDate=" 11/01/2023"),
+            _mca_row(date="1/6/2023", billingPeriodStartDate="", resourceLocation=" US East ")]
+    api.ingest_azure_export(db, [str(_write(tmp_path / "s.csv", rows))])
+    got = db.con.execute("SELECT charge_period_start::VARCHAR, billing_period_start::VARCHAR, "
+                         "sub_account_id, region_id FROM billed_lines ORDER BY 1").fetchall()
+    assert got == [("2023-01-06 00:00:00", "2023-01-01", guid, "eastus"),
+                   ("2023-11-03 00:00:00", "2023-11-01", guid, "westeurope"),
+                   ("2023-11-04 00:00:00", "2023-11-01", guid, "westeurope"),
+                   ("2023-11-05 00:00:00", "2023-11-01", guid, "westeurope")]

@@ -384,7 +384,8 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     group = f"GROUP BY {', '.join(cols)}" if keys else ""
     rows = db.con.execute(f"SELECT {', '.join(select + metrics)} FROM rpt_grouped {group} "
                           f"{_order(keys, cols)}").fetchall()
-    notes = (*notes, *_missing_tag_notes(db, keys, rows))
+    notes = (*notes, *_missing_tag_notes(db, keys, rows),
+             *measured_note(db.con, "int_usage_keyed_lines"))
     paths = db.con.execute(
         "SELECT estimate_path, sum(lines), sum(cost), sum(co2e_total_kg) FROM rpt_grouped "
         "GROUP BY 1 ORDER BY 4 DESC, 3 DESC").fetchall()
@@ -395,6 +396,20 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
 CFE_NOTE = ("GCP rows use Google's carbon-free-energy adjusted grid factors (grid intensity x "
             "(1 - CFE %)): a market-based figure, not a location-based one; SCI and most "
             "reporting standards need the location-based report (without --gcp-cfe).")
+
+
+def measured_note(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:
+    """Which GPU energy is measured, not estimated (``lines``: a model name of ccf_py's)."""
+    if not con.execute("SELECT count(*) FROM gpu_measured_runs").fetchone()[0]:
+        return ()
+    n, kwh = con.execute(
+        f"SELECT sum(lines) FILTER (WHERE gpu_measured_share > 0), "
+        f"sum(gpu_kwh) FILTER (WHERE gpu_measured_share > 0) FROM {lines}").fetchone()
+    if not n:
+        return ()
+    return (f"GPU energy measured with ccf-py measure replaces the estimate over the measured "
+            f"time of {int(n):,} billed lines ({kwh:,.3f} kWh of GPU energy there, PUE "
+            "included; column gpu_measured_share).",)
 
 
 def _missing_tag_notes(db: Database, keys: tuple[str, ...], rows: list) -> tuple[str, ...]:
@@ -486,6 +501,7 @@ def monthly_report(db: Database, *, month: str | None = None,
     totals = g().totals()
     covered = coverage(con)
     notes = (confidence_line(covered, methodology), *_notes(con, methodology),
+             *measured_note(con, "int_usage_lines"),
              *((CFE_NOTE,) if gcp_cfe else ()),
              *(assumptions.notes() if assumptions else ()))
     # several clouds: services, regions and accounts are named per provider ("Storage" is

@@ -139,7 +139,8 @@ def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
                    "key_source": "int_usage_keyed" if grouped else "int_billed_rows",
                    "usage_source": "int_billed_rows",
                    "usage_lines": KEYED_LINES if grouped else "int_usage_lines",
-                   **_assumption_expressions(con, assumptions)}
+                   **_assumption_expressions(con, assumptions),
+                   **_measurement_expressions(con)}
     _drop(con, KEYED_LINES)
     for path, kind in MODELS:
         name = path.rsplit("/", 1)[-1].removesuffix(".sql")
@@ -186,6 +187,30 @@ def _assumption_expressions(con: duckdb.DuckDBPyConnection,
         "OR list_contains(string_split(a.accelerator, '|'), kc.accelerator_model)) "
         "ORDER BY a.specificity DESC, a.number DESC LIMIT 1) END")
     return out
+
+
+def _measurement_expressions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """TEMP table ``gpu_measured_runs`` (one row per complete ``ccf-py measure`` run with a
+    resource id: its window and GPU energy, IT kWh) and the SQL that marks the billed rows of
+    measured resources. Without measurements the marks are constant: no cost per row."""
+    has = {r[0] for r in con.execute(
+        "SELECT table_name || '.' || column_name FROM information_schema.columns "
+        "WHERE table_catalog = current_database() AND table_name IN "
+        "('measurements', 'billed_lines')").fetchall()}
+    charge_end = ("charge_period_end" if "billed_lines.charge_period_end" in has
+                  else "CAST(NULL AS TIMESTAMP)")  # a read-only database from before it
+    runs = ("SELECT resource_id, started_at, ended_at, sum(energy_kwh) AS energy_kwh "
+            "FROM measurements WHERE complete AND resource_id IS NOT NULL "
+            "AND method LIKE 'nvml%' AND energy_kwh IS NOT NULL "
+            "GROUP BY measurement_id, resource_id, started_at, ended_at"
+            if "measurements.resource_id" in has else
+            "SELECT CAST(NULL AS VARCHAR) AS resource_id, CAST(NULL AS TIMESTAMP) AS started_at, "
+            "CAST(NULL AS TIMESTAMP) AS ended_at, CAST(NULL AS DOUBLE) AS energy_kwh LIMIT 0")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE gpu_measured_runs AS {runs}")
+    measured = con.execute("SELECT count(*) FROM gpu_measured_runs").fetchone()[0]
+    return {"charge_end": charge_end,
+            "measured_resource": ("resource_id IN (SELECT resource_id FROM gpu_measured_runs)"
+                                  if measured else "false")}
 
 
 def _create(con: duckdb.DuckDBPyConnection, name: str, kind: str, sql: str,

@@ -160,3 +160,80 @@ def test_a_fraction_is_refused_as_a_percent(tmp_path):
 
     with pytest.raises(ConfigError, match="looks like a fraction; write percent"):
         load(_write(tmp_path, '[[gpu_utilization]]\nutilization_pct = 0.85\n'))
+
+
+# ---- measurements (ccf-py measure) in place of the GPU estimate ---------------------------
+
+def test_measured_gpu_energy_replaces_the_estimate_of_the_measured_window(tmp_path):
+    from ccf_py.measure import store
+    from tests.helpers import LEGACY_HEADER
+
+    header = [*LEGACY_HEADER, "lineItem/UsageEndDate"]
+    hour = {"service": "AmazonEC2", "usage_type": "BoxUsage:p5.48xlarge", "unit": "Hrs",
+            "amount": "1", "cost": "98.32", "vcpu": "192", "region": "us-east-1",
+            "resource": "i-p5", "account": "222233334444"}
+    rows = [{**hour, "start": f"2026-10-01T{h:02d}:00:00Z",
+             "lineItem/UsageEndDate": f"2026-10-01T{h + 1:02d}:00:00Z"} for h in (10, 11, 12)]
+    with api.open_db(tmp_path / "m.duckdb") as db:
+        api.ingest_aws_cur(db, [str(write_cur(tmp_path / "cur.csv", rows, header))])
+        before = _per_row_by_start(db)
+        db.con.execute(store.DDL)
+        # run 1: all of 10:00-11:00, 8 GPUs x 0.25 kWh; run 2: 11:30-12:30, 8 x 0.1 kWh;
+        # a RAPL (CPU) row and an incomplete run never replace GPU estimates
+        runs = [("r1", "2026-10-01 10:00:00", "2026-10-01 11:00:00", "nvml_energy_counter",
+                 0.25, True), ("r2", "2026-10-01 11:30:00", "2026-10-01 12:30:00",
+                               "nvml_power_sampling", 0.1, True),
+                ("r1", "2026-10-01 10:00:00", "2026-10-01 11:00:00", "rapl", 5.0, True),
+                ("r3", "2026-10-01 12:00:00", "2026-10-01 13:00:00", "nvml_energy_counter",
+                 9.0, False)]
+        for mid, start, end, method, kwh, complete in runs:
+            for i in range(8 if method != "rapl" else 1):
+                db.con.execute(
+                    "INSERT INTO measurements VALUES (?, ?, ?, 'h', 'train', 0, ?, "
+                    "'NVIDIA H100 80GB HBM3', NULL, ?, 0.1, ?, ?, '', 'i-p5', 'us-east-1', "
+                    "'aws', '{}')", [mid, start, end, i, method, kwh, complete])
+        after = _per_row_by_start(db)
+        table = api.report(db, by=("resource_id",))
+        grouped = table.totals()
+        monthly = api.monthly_report(db)
+    est = before["10"]["gpu"]                      # 8 H100 for an hour, estimated
+    # 10:00-11:00 fully measured: 8 x 0.25 kWh x PUE, share 1
+    assert after["10"]["share"] == 1
+    assert after["10"]["gpu"] == pytest.approx(8 * 0.25 * PUE, rel=1e-12)
+    assert after["10"]["energy"] == pytest.approx(before["10"]["energy"] - est
+                                                  + 8 * 0.25 * PUE, rel=1e-12)
+    # 11:00-12:00: run 2 covers its second half with half its energy (even power)
+    assert after["11"]["share"] == pytest.approx(0.5)
+    assert after["11"]["gpu"] == pytest.approx(est * 0.5 + 8 * 0.1 / 2 * PUE, rel=1e-12)
+    # 12:00-13:00: run 2's other half; the incomplete run 3 is ignored
+    assert after["12"]["gpu"] == pytest.approx(est * 0.5 + 8 * 0.1 / 2 * PUE, rel=1e-12)
+    # the grouped report agrees with the per-row model
+    assert grouped["gpu_energy_kwh"] == pytest.approx(sum(v["gpu"] for v in after.values()),
+                                                      rel=1e-12)
+    # and both say so: 3 billed hours have measured GPU energy
+    for notes in (table.notes, monthly.notes):
+        assert any("replaces the estimate over the measured time of 3 billed lines" in n
+                   for n in notes), notes
+
+
+def _per_row_by_start(db) -> dict[str, dict[str, float]]:
+    create_estimates(db.con, "default", materialize=True)
+    return {r[0]: {"gpu": r[1], "energy": r[2], "share": r[3]} for r in db.con.execute(
+        "SELECT strftime(usage_start, '%H'), gpu_energy_kwh, energy_kwh, gpu_measured_share "
+        "FROM fct_usage_estimates").fetchall()}
+
+
+def test_reports_say_which_gpu_energy_is_measured(tmp_path):
+    from ccf_py.measure import store
+
+    with api.open_db(tmp_path / "m.duckdb") as db:
+        api.ingest_aws_cur(db, [str(write_cur(tmp_path / "cur.csv", ROWS))])
+        assert not any("measured" in n for n in api.report(db, by="service").notes)
+        db.con.execute(store.DDL)
+        db.con.execute("INSERT INTO measurements VALUES ('r', '2026-10-01 00:00:00', "
+                       "'2026-10-01 10:00:00', 'h', 'x', 0, 0, 'NVIDIA L4', NULL, "
+                       "'nvml_energy_counter', 0.1, 0.3, true, '', 'i-g6', 'us-east-1', "
+                       "'aws', '{}')")
+        notes = api.report(db, by="service").notes
+    # ROWS have no charge end: a window that cannot be placed is never replaced
+    assert not any("measured with ccf-py measure" in n for n in notes)

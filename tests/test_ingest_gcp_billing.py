@@ -192,7 +192,8 @@ def test_mapping_of_one_line_and_its_credit_row(db, tmp_path):
         "provider_name": "gcp", "billing_account_id": "01AAAA-BBBBBB-CCCCCC",
         "sub_account_id": "proj-a",
         "billing_period_start": date(2026, 6, 1),  # invoice month, not the usage month (May)
-        "charge_period_start": datetime(2026, 5, 31, 23, 0), "charge_category": "Usage",
+        "charge_period_start": datetime(2026, 5, 31, 23, 0),
+        "charge_period_end": datetime(2026, 6, 1, 0, 0), "charge_category": "Usage",
         "service_name": "Compute Engine", "x_usage_type": "N2 Instance Core running in Americas",
         "region_id": "us-east1", "consumed_quantity": 28800.0, "consumed_unit": "Seconds",
         "pricing_unit": "seconds", "billed_cost": 10.25, "effective_cost": 10.25,

@@ -45,6 +45,7 @@ PROVIDER = "aws"
 # names starting with "_" are read only to derive another column (see _derived)
 COLUMNS: dict[str, tuple[tuple[str, ...], str, bool]] = {
     "charge_period_start": (("line_item_usage_start_date",), "TIMESTAMP", True),
+    "charge_period_end": (("line_item_usage_end_date",), "TIMESTAMP", False),
     "billing_account_id": (("bill_payer_account_id",), "VARCHAR", False),
     "sub_account_id": (("line_item_usage_account_id",), "VARCHAR", False),
     "x_line_item_type": (("line_item_line_item_type",), "VARCHAR", True),

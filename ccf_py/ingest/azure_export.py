@@ -13,6 +13,7 @@ line and column). Column names are matched without regard to case, so one table 
 | sub_account_id | SubscriptionId when it is a GUID, else SubscriptionGuid |
 | billing_period_start | BillingPeriodStartDate (DATE), else first of the month of Date |
 | charge_period_start | Date (older EA: UsageDateTime) as TIMESTAMP |
+| charge_period_end | charge_period_start + 1 day (exports and the query API are daily) |
 | x_line_item_type | ChargeType as written (Usage, Purchase, Refund, UnusedReservation...) |
 | charge_category | from ChargeType: Usage, Purchase, Refund->Credit, Tax, Unused*->Usage, |
 |  | anything else Adjustment (see CHARGE_CATEGORY) |
@@ -525,6 +526,8 @@ def _select(v: dict[str, str], kind: str, cols: _Columns) -> list[str]:
         f"coalesce(CAST({v['period']} AS DATE), CAST(date_trunc('month', {v['date']}) AS DATE))"
         " AS billing_period_start",
         f"{v['date']} AS charge_period_start",
+        # cost exports and the query API are daily: a line covers its day
+        f"{v['date']} + INTERVAL 1 DAY AS charge_period_end",
         f"CAST({v['account']} AS VARCHAR) AS billing_account_id",
         f"{subscription} AS sub_account_id",
         f"{v['charge_type']} AS x_line_item_type",

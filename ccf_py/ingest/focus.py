@@ -13,6 +13,7 @@ category. The ``x_`` columns the providers add to their FOCUS exports give those
 | sub_account_id | SubAccountId |
 | billing_period_start | BillingPeriodStart (UTC date); ChargePeriodStart's month if absent |
 | charge_period_start | ChargePeriodStart (UTC) |
+| charge_period_end | ChargePeriodEnd (UTC) |
 | charge_category | ChargeCategory (Usage, Purchase, Tax, Credit, Adjustment; case fixed) |
 | service_name | aws: x_ServiceCode; azure: x_SkuMeterCategory; then ServiceName |
 | x_usage_type | aws: x_UsageType; azure: x_SkuMeterName, SkuMeter; then ChargeDescription [2] |
@@ -347,6 +348,7 @@ def _plan(src: Source, columns: list[tuple[str, str]], load_id: int) -> FilePlan
         **{k: cols.first(v) for k, v in TEXT.items()},
         "billing_period_start": f"CAST({period} AS DATE)",
         "charge_period_start": charge_start,
+        "charge_period_end": cols.get("ChargePeriodEnd", "TIMESTAMP") or "CAST(NULL AS TIMESTAMP)",
         "charge_category": category,
         "service_name": _by_provider(provider, {
             "aws": [cols.first(["x_ServiceCode"])],

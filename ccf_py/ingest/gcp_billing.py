@@ -12,6 +12,7 @@ with the same nesting, or as CSV with flattened names (``service.description`` o
 | sub_account_id | SubAccountId | project.id |
 | billing_period_start | BillingPeriodStart | invoice.month ('YYYYMM'), else usage month |
 | charge_period_start | ChargePeriodStart | usage_start_time (UTC) |
+| charge_period_end | ChargePeriodEnd | usage_end_time (UTC) |
 | charge_category | ChargeCategory | cost_type regular: Usage, tax: Tax, else Adjustment (*) |
 | service_name | ServiceName | service.description |
 | x_usage_type | (SKU) | sku.description |
@@ -87,6 +88,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], str]] = {
     "service": (("service.description",), "VARCHAR"),
     "sku": (("sku.description",), "VARCHAR"),
     "usage_start_time": (("usage_start_time",), "TIMESTAMP"),
+    "usage_end_time": (("usage_end_time",), "TIMESTAMP"),
     "project_id": (("project.id",), "VARCHAR"),
     "region": (("location.region",), "VARCHAR"),
     "location": (("location.location",), "VARCHAR"),
@@ -112,6 +114,7 @@ JSON_COLUMNS: dict[str, str] = {
     "service": "STRUCT(id VARCHAR, description VARCHAR)",
     "sku": "STRUCT(id VARCHAR, description VARCHAR)",
     "usage_start_time": "VARCHAR",
+    "usage_end_time": "VARCHAR",
     "project": f"STRUCT(id VARCHAR, number VARCHAR, name VARCHAR, labels {_KV})",
     "labels": _KV,
     "system_labels": _KV,
@@ -369,6 +372,7 @@ def _plan(con: duckdb.DuckDBPyConnection, src: Source, load_id: int) -> FilePlan
         f"coalesce(CAST(strptime(nullif(trim(g.invoice_month), ''), {qstr(_MONTH)}) AS DATE), "
         "CAST(date_trunc('month', g.usage_start_time) AS DATE)) AS billing_period_start",
         "g.usage_start_time AS charge_period_start",
+        "g.usage_end_time AS charge_period_end",
         f"CASE WHEN g.credit_row THEN 'Credit' ELSE CASE g.cost_type {cases} "
         "ELSE 'Adjustment' END END AS charge_category",
         "g.service AS service_name", "g.sku AS x_usage_type",

@@ -12,6 +12,7 @@ for custom columns). Units are FOCUS's: costs in ``billing_currency``, ``consume
 | sub_account_id | SubAccountId | lineItem/UsageAccountId |
 | billing_period_start | BillingPeriodStart (date) | bill/BillingPeriodStartDate |
 | charge_period_start | ChargePeriodStart | lineItem/UsageStartDate |
+| charge_period_end | ChargePeriodEnd | lineItem/UsageEndDate |
 | charge_category | ChargeCategory | from lineItem/LineItemType |
 | service_name | ServiceName | lineItem/ProductCode |
 | x_usage_type | (SKU) | lineItem/UsageType |
@@ -40,11 +41,14 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     provider_name VARCHAR NOT NULL,
     billing_account_id VARCHAR, sub_account_id VARCHAR,
     billing_period_start DATE NOT NULL, charge_period_start TIMESTAMP,
+    charge_period_end TIMESTAMP,
     charge_category VARCHAR, service_name VARCHAR, x_usage_type VARCHAR, region_id VARCHAR,
     consumed_quantity DOUBLE, consumed_unit VARCHAR, pricing_unit VARCHAR,
     billed_cost DOUBLE, effective_cost DOUBLE, list_cost DOUBLE, billing_currency VARCHAR,
     x_line_item_type VARCHAR, x_blended_cost DOUBLE, x_instance_type VARCHAR, x_vcpus DOUBLE,
     resource_id VARCHAR, tags JSON, source_file VARCHAR, load_id BIGINT);
+-- added by ccf_py 0.2 (issue 7): billing tables written before it get the column
+ALTER TABLE billed_lines ADD COLUMN IF NOT EXISTS charge_period_end TIMESTAMP;
 CREATE TABLE IF NOT EXISTS ingest_log (
     load_id BIGINT, loaded_at TIMESTAMP, source VARCHAR, files INTEGER, rows BIGINT,
     billing_periods VARCHAR, replaced_rows BIGINT);

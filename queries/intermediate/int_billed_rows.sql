@@ -27,7 +27,12 @@ FROM (
                 THEN 0
                 ELSE coalesce(list_cost, billed_cost) END AS ratio_cost,
            1 AS lines,
-           NULL AS pre_key
+           NULL AS pre_key,
+           -- the billed window of a resource that ccf-py measure measured (else NULL):
+           -- measurements replace its GPU estimate there (int_usage_lines)
+           CASE WHEN $measured_resource THEN resource_id END AS m_resource,
+           CASE WHEN $measured_resource THEN charge_period_start END AS m_start,
+           CASE WHEN $measured_resource THEN $charge_end END AS m_end
     FROM billed_lines
     WHERE $month IS NULL OR billing_period_start = $month
 )

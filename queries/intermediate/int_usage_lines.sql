@@ -17,6 +17,7 @@ lines AS (
     SELECT u.provider, u.billing_period, u.usage_start, u.account_id, u.region, u.service, u.usage_type,
            u.line_item_type, u.pricing_unit, u.usage_amount, u.unblended_cost,
            u.resource_id, u.tags, u.currency, u.priced, u.lines, u.pre_key,
+           u.m_resource, u.m_start, u.m_end,
            -- what an unknown-usage ratio is per: the cost, or (CCF's GCP and Azure method)
            -- the usage amount
            CASE WHEN kc.ratio_amount_per_unit > 0 THEN u.usage_amount * kc.ratio_amount_per_unit
@@ -66,11 +67,41 @@ direct AS (
                ccf_compute_kwh(l.gpu_hours, l.gpu_min_w, l.gpu_max_w,
                                coalesce(l.gpu_utilization_pct, c.utilization_pct))
                  * l.replication_factor * l.pue
-           ELSE 0 END AS gpu_kwh,
+           ELSE 0 END AS gpu_estimated_kwh,
            CASE WHEN l.estimate_path IN ('direct', 'fallback') THEN
                ccf_embodied_kg(l.embodied_te_kg, l.embodied_hours, c.lifespan_hours,
                                l.embodied_rr_vcpus, l.embodied_totr_vcpus)
            ELSE 0 END AS embodied_kg
     FROM lines l LEFT JOIN c ON c.provider = l.provider
+),
+measured AS (  -- ccf-py measure's GPU energy (IT, kWh) in each measured billed window
+    SELECT w.m_resource, w.m_start, w.m_end,
+           sum(epoch(least(r.ended_at, w.m_end) - greatest(r.started_at, w.m_start)))
+               AS covered_s,
+           sum(r.energy_kwh * epoch(least(r.ended_at, w.m_end) - greatest(r.started_at, w.m_start))
+               / nullif(epoch(r.ended_at - r.started_at), 0)) AS measured_kwh
+    FROM (SELECT DISTINCT m_resource, m_start, m_end FROM lines
+          WHERE m_resource IS NOT NULL AND m_end > m_start) w
+    JOIN gpu_measured_runs r
+      ON r.resource_id = w.m_resource AND r.started_at < w.m_end AND r.ended_at > w.m_start
+    GROUP BY ALL
+),
+shares AS (
+    SELECT d.*, ms.measured_kwh,
+           -- the share of the billed window the measurements cover (power taken as even
+           -- over a run); that share of the GPU estimate is replaced by what was measured
+           CASE WHEN d.gpu_estimated_kwh > 0 AND ms.covered_s > 0
+                THEN least(ms.covered_s / epoch(d.m_end - d.m_start), 1) ELSE 0 END
+               AS gpu_measured_share
+    FROM direct d
+    LEFT JOIN measured ms
+      ON ms.m_resource = d.m_resource AND ms.m_start = d.m_start AND ms.m_end = d.m_end
 )
-SELECT * FROM direct
+SELECT * EXCLUDE (direct_kwh, measured_kwh),
+       CASE WHEN gpu_measured_share > 0
+            THEN gpu_estimated_kwh * (1 - gpu_measured_share) + measured_kwh * pue
+            ELSE gpu_estimated_kwh END AS gpu_kwh,
+       CASE WHEN gpu_measured_share > 0
+            THEN direct_kwh - gpu_estimated_kwh * gpu_measured_share + measured_kwh * pue
+            ELSE direct_kwh END AS direct_kwh
+FROM shares

@@ -22,6 +22,7 @@ SELECT provider, billing_period, usage_start, account_id, region, service, usage
        pue, replication_factor, gco2e_per_kwh,
        energy_kwh,
        gpu_kwh AS gpu_energy_kwh,  -- part of energy_kwh; rows estimated from cost: 0
+       gpu_measured_share,         -- of the billed window, the share ccf-py measure covered
        ccf_operational_kg(energy_kwh, gco2e_per_kwh) AS co2e_operational_kg,
        embodied_kg AS co2e_embodied_kg,
        ccf_operational_kg(energy_kwh, gco2e_per_kwh) + embodied_kg AS co2e_total_kg,

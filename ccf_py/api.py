@@ -399,17 +399,27 @@ CFE_NOTE = ("GCP rows use Google's carbon-free-energy adjusted grid factors (gri
 
 
 def measured_note(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:
-    """Which GPU energy is measured, not estimated (``lines``: a model name of ccf_py's)."""
+    """Which GPU energy is measured, not estimated, and which measurements found no billed
+    GPU line (``lines``: a model name of ccf_py's, never user text)."""
     if not con.execute("SELECT count(*) FROM gpu_measured_runs").fetchone()[0]:
         return ()
-    n, kwh = con.execute(
-        f"SELECT sum(lines) FILTER (WHERE gpu_measured_share > 0), "
-        f"sum(gpu_kwh) FILTER (WHERE gpu_measured_share > 0) FROM {lines}").fetchone()
-    if not n:
-        return ()
-    return (f"GPU energy measured with ccf-py measure replaces the estimate over the measured "
-            f"time of {int(n):,} billed lines ({kwh:,.3f} kWh of GPU energy there, PUE "
-            "included; column gpu_measured_share).",)
+    n, kwh, used = con.execute(
+        "SELECT sum(lines) FILTER (WHERE gpu_measured_share > 0), "
+        "sum(gpu_kwh) FILTER (WHERE gpu_measured_share > 0), "
+        f"list(DISTINCT m_resource) FILTER (WHERE gpu_measured_share > 0) FROM {lines}"
+    ).fetchone()
+    unmatched = [r[0] for r in con.execute(
+        "SELECT DISTINCT resource_id FROM gpu_measured_runs ORDER BY 1").fetchall()
+        if r[0] not in (used or [])][:5]
+    notes = []
+    if unmatched:
+        notes.append(f"Measurements of {', '.join(unmatched)} match no billed GPU line with a "
+                     "known end (check the --resource-id against the bill's resource ids).")
+    if n:
+        notes.append(f"GPU energy measured with ccf-py measure replaces the estimate over the "
+                     f"measured time of {int(n):,} billed lines ({kwh:,.3f} kWh of GPU energy "
+                     "there, PUE included; column gpu_measured_share).")
+    return tuple(notes)
 
 
 def _missing_tag_notes(db: Database, keys: tuple[str, ...], rows: list) -> tuple[str, ...]:

@@ -199,13 +199,28 @@ def _measurement_expressions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         "('measurements', 'billed_lines')").fetchall()}
     charge_end = ("charge_period_end" if "billed_lines.charge_period_end" in has
                   else "CAST(NULL AS TIMESTAMP)")  # a read-only database from before it
-    runs = ("SELECT resource_id, started_at, ended_at, sum(energy_kwh) AS energy_kwh "
-            "FROM measurements WHERE complete AND resource_id IS NOT NULL "
-            "AND method LIKE 'nvml%' AND energy_kwh IS NOT NULL "
-            "GROUP BY measurement_id, resource_id, started_at, ended_at"
+    # a run counts when every GPU of it was measured to the end (a lost GPU would leave its
+    # share of the window at zero); runs of one resource that overlap in time (two jobs on
+    # one host each measure every GPU NVML sees) would count the GPUs twice: neither counts
+    runs = ("""WITH r AS (
+                   SELECT measurement_id, resource_id, started_at, ended_at,
+                          sum(energy_kwh) AS energy_kwh, count(*) AS devices
+                   FROM measurements WHERE resource_id IS NOT NULL AND method LIKE 'nvml%'
+                   GROUP BY ALL HAVING bool_and(complete AND energy_kwh IS NOT NULL))
+               -- a LEFT JOIN, not NOT EXISTS: DuckDB 1.5.6 keeps every row of a correlated
+               -- NOT EXISTS that mixes = and < on the same table (seen, minimal case kept in
+               -- tests/test_accelerator_estimates.py)
+               SELECT cur.measurement_id, cur.resource_id, cur.started_at, cur.ended_at,
+                      cur.energy_kwh, cur.devices
+               FROM r AS cur LEFT JOIN r AS o
+                 ON o.resource_id = cur.resource_id AND o.measurement_id <> cur.measurement_id
+                AND o.started_at < cur.ended_at AND o.ended_at > cur.started_at
+               GROUP BY ALL HAVING count(o.measurement_id) = 0"""
             if "measurements.resource_id" in has else
-            "SELECT CAST(NULL AS VARCHAR) AS resource_id, CAST(NULL AS TIMESTAMP) AS started_at, "
-            "CAST(NULL AS TIMESTAMP) AS ended_at, CAST(NULL AS DOUBLE) AS energy_kwh LIMIT 0")
+            "SELECT CAST(NULL AS VARCHAR) AS measurement_id, CAST(NULL AS VARCHAR) AS "
+            "resource_id, CAST(NULL AS TIMESTAMP) AS started_at, CAST(NULL AS TIMESTAMP) AS "
+            "ended_at, CAST(NULL AS DOUBLE) AS energy_kwh, CAST(NULL AS BIGINT) AS devices "
+            "LIMIT 0")
     con.execute(f"CREATE OR REPLACE TEMP TABLE gpu_measured_runs AS {runs}")
     measured = con.execute("SELECT count(*) FROM gpu_measured_runs").fetchone()[0]
     return {"charge_end": charge_end,

@@ -210,9 +210,12 @@ def test_rows_citing_ccf_idle_carry_ccf_s_number() -> None:
     names = CCF_IDLE_NAMES | {"Nvidia Tesla P40": "Nvidia Tesla P40",
                               "Xilinx Alveo U250": "Xilinx Alveo U250"}
     measured = {m for m, r in models().items() if "CCF measured" in r["basis"]}
-    assert measured == set(names)
-    for m in measured:
-        assert float(models()[m]["idle_w"]) == ccf[names[m]], m
+    halved = {m for m, r in models().items() if "CCF's measured" in r["basis"]}
+    assert measured | halved == set(names)
+    assert halved == {"Nvidia Tesla K80", "Nvidia Tesla M60", "Nvidia GRID K520"}
+    for m in measured | halved:
+        share = 2 if m in halved else 1      # dual-GPU boards: CCF's board figure / 2
+        assert float(models()[m]["idle_w"]) == ccf[names[m]] / share, m
         assert resolve(names[m]) == m, m
     # A10G: no datasheet, so CCF's max too
     assert float(models()["Nvidia A10G"]["max_w"]) == 153.0
@@ -224,6 +227,9 @@ def test_half_board_gpus_are_half_the_board() -> None:
     assert float(m["Nvidia Tesla M60"]["max_w"]) == 300 / 2
     assert float(m["Nvidia GRID K520"]["max_w"]) == 225 / 2
     assert float(m["Nvidia Tesla K80"]["embodied_kg"]) == 150 / 2
+    # CCF's idle figures are per board too (its max is): half each
+    assert float(m["Nvidia Tesla K80"]["idle_w"]) == 35 / 2
+    assert float(m["Nvidia GRID K520"]["idle_w"]) == 26 / 2
 
 
 def test_estimated_asic_and_tpu_power_follows_the_stated_rule() -> None:

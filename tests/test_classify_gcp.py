@@ -144,3 +144,10 @@ def test_tpu_skus_are_accelerator_hours_in_default():
     assert (tpu.usage_class, tpu.estimate_path) == ("compute", "direct")
     assert tpu.gpu_hours_per_unit == pytest.approx(1 / 3600)
     assert tpu.gpu_max_w == pytest.approx(137.5) and tpu.embodied_te_kg == 150
+
+
+def test_committed_use_fees_are_not_usage_in_default():
+    k = key("Commitment v1: Nvidia Tesla A100 GPU in Americas for 1 Year")
+    assert DEFAULT.classify(k).usage_class == "non_usage"
+    cpu = key("Commitment v1: Cpu in Americas for 1 Year")
+    assert DEFAULT.classify(cpu).usage_class == "non_usage"

@@ -18,7 +18,8 @@ What ``default`` changes (README, "Methodology"; ``../shared/docs/ccf-methodolog
 * SSD-backed media that CCF files as HDD (balanced and extreme PD, Hyperdisk, Cloud SQL
   storage) at the SSD coefficient (Q23);
 * unknown usage priced from cost like every provider (CCF: per unit of usage amount, Q26);
-  a Support subscription is not usage (``non_usage``, as AWS Support);
+  a Support subscription and committed-use fees (``Commitment v1: …``) are not usage
+  (``non_usage``, as AWS Support; the committed usage is billed on its own lines);
   usage in units CCF's query drops (e.g. ``count``) estimated from cost instead of ignored.
 """
 
@@ -66,6 +67,10 @@ class GcpClassifier(ProviderClassifier):
             # CCF sets these services' unit to 'Unknown': no known row shares it, 0 kWh
             return KeyClass("unknown", f"ccf_unit_unknown_service:{svc}", "from_cost",
                             ratio_unit="Unknown", ratio_amount_per_unit=1.0)
+        if not self.ccf and ut.startswith("Commitment"):
+            # a committed-use fee ('Commitment v1: Nvidia Tesla A100 GPU in Americas for 1
+            # Year'): the usage it pays for is billed on its own lines
+            return KeyClass("non_usage", "commitment_fee", "non_usage")
         if not self.ccf and unit in ACCELERATOR_UNITS and (
                 acc := self.coef.sku_accelerator(ut)):  # GPU and TPU SKUs (Cloud TPU too)
             return self._accelerator_sku(key, acc)

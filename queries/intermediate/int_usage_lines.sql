@@ -74,25 +74,35 @@ direct AS (
            ELSE 0 END AS embodied_kg
     FROM lines l LEFT JOIN c ON c.provider = l.provider
 ),
-measured AS (  -- ccf-py measure's GPU energy (IT, kWh) in each measured billed window
-    SELECT w.m_resource, w.m_start, w.m_end,
-           sum(epoch(least(r.ended_at, w.m_end) - greatest(r.started_at, w.m_start)))
-               AS covered_s,
-           sum(r.energy_kwh * epoch(least(r.ended_at, w.m_end) - greatest(r.started_at, w.m_start))
-               / nullif(epoch(r.ended_at - r.started_at), 0)) AS measured_kwh
-    FROM (SELECT DISTINCT m_resource, m_start, m_end FROM lines
-          WHERE m_resource IS NOT NULL AND m_end > m_start) w
-    JOIN gpu_measured_runs r
-      ON r.resource_id = w.m_resource AND r.started_at < w.m_end AND r.ended_at > w.m_start
+windows AS (  -- each measured billed window: its GPU lines' estimate and billed GPU-hours
+    SELECT m_resource, m_start, m_end, sum(gpu_estimated_kwh) AS window_gpu_kwh,
+           sum(gpu_hours) AS window_gpu_hours
+    FROM direct WHERE m_resource IS NOT NULL AND m_end > m_start AND gpu_estimated_kwh > 0
     GROUP BY ALL
 ),
+measured AS (  -- ccf-py measure's GPU energy (IT, kWh) in each window, and the share of the
+               -- billed GPU time it covers: billed GPU-hours / GPUs measured = the hours the
+               -- instance ran in the window (0.5 h of an hourly line, 6 h of an Azure day)
+    SELECT w.m_resource, w.m_start, w.m_end, w.window_gpu_kwh,
+           sum(r.energy_kwh * epoch(least(r.ended_at, w.m_end) - greatest(r.started_at, w.m_start))
+               / nullif(epoch(r.ended_at - r.started_at), 0)) AS measured_kwh,
+           least(sum(epoch(least(r.ended_at, w.m_end) - greatest(r.started_at, w.m_start)))
+                 / least(epoch(w.m_end - w.m_start),
+                         w.window_gpu_hours * 3600 / max(r.devices)), 1) AS covered
+    FROM windows w
+    JOIN gpu_measured_runs r
+      ON r.resource_id = w.m_resource AND r.started_at < w.m_end AND r.ended_at > w.m_start
+    GROUP BY w.m_resource, w.m_start, w.m_end, w.window_gpu_kwh, w.window_gpu_hours
+),
 shares AS (
-    SELECT d.*, ms.measured_kwh,
-           -- the share of the billed window the measurements cover (power taken as even
-           -- over a run); that share of the GPU estimate is replaced by what was measured
-           CASE WHEN d.gpu_estimated_kwh > 0 AND ms.covered_s > 0
-                THEN least(ms.covered_s / epoch(d.m_end - d.m_start), 1) ELSE 0 END
-               AS gpu_measured_share
+    SELECT d.*,
+           -- the covered share of each GPU line's estimate is replaced by what was measured,
+           -- split over the window's lines (an hour billed as Usage + DiscountedUsage) by
+           -- their estimates (power taken as even over a run)
+           CASE WHEN d.gpu_estimated_kwh > 0 THEN coalesce(ms.covered, 0) ELSE 0 END
+               AS gpu_measured_share,
+           ms.measured_kwh * d.gpu_estimated_kwh / nullif(ms.window_gpu_kwh, 0)
+               AS measured_kwh
     FROM direct d
     LEFT JOIN measured ms
       ON ms.m_resource = d.m_resource AND ms.m_start = d.m_start AND ms.m_end = d.m_end

@@ -24,7 +24,7 @@ from ccf_py import db as dbmod
 from ccf_py.assumptions import Assumptions
 from ccf_py.assumptions import load as load_assumptions
 from ccf_py.errors import ConfigError, SourceError
-from ccf_py.estimate import check_methodology, create_estimates, drop_estimates
+from ccf_py.estimate import check_methodology, create_estimates, drop_estimates, rule_match
 from ccf_py.ingest import aws_cur, azure_export, focus, gcp_billing
 from ccf_py.ingest.aws_cur import snake
 from ccf_py.ingest.cur_names import NO_CUR_FILES
@@ -378,7 +378,8 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     if gcp_cfe:
         notes = (*notes, CFE_NOTE)
     if assumptions:
-        notes = (*notes, *assumptions.notes())
+        notes = (*notes, *assumptions.notes(_matched_rules(db.con, "int_usage_keyed_lines",
+                                                           assumptions)))
     select = [f"report_key.{c} AS {c}" for c in cols]
     metrics = [f"coalesce(sum({m}), 0) AS {m}" for m in METRIC_COLUMNS]
     group = f"GROUP BY {', '.join(cols)}" if keys else ""
@@ -434,6 +435,16 @@ def _missing_tag_notes(db: Database, keys: tuple[str, ...], rows: list) -> tuple
             notes.append(f"No billed line carries the tag {k[4:]!r}; tags in the bills: "
                          f"{', '.join(seen) or 'none'}.")
     return tuple(notes)
+
+
+def _matched_rules(con: duckdb.DuckDBPyConnection, lines: str,
+                   assumptions: Assumptions) -> set[int]:
+    """Numbers of the rules that apply to at least one GPU line (``lines``: a model name)."""
+    if not assumptions.gpu_utilization:
+        return set()
+    return {r[0] for r in con.execute(
+        f"SELECT DISTINCT a.number FROM {lines} l JOIN gpu_assumption_rules a "
+        f"ON {rule_match('l', 'l')} WHERE l.gpu_hours > 0").fetchall()}
 
 
 def _assumptions(value: Assumptions | str | os.PathLike[str] | None) -> Assumptions | None:
@@ -513,7 +524,8 @@ def monthly_report(db: Database, *, month: str | None = None,
     notes = (confidence_line(covered, methodology), *_notes(con, methodology),
              *measured_note(con, "int_usage_lines"),
              *((CFE_NOTE,) if gcp_cfe else ()),
-             *(assumptions.notes() if assumptions else ()))
+             *(assumptions.notes(_matched_rules(con, "int_usage_lines", assumptions))
+               if assumptions else ()))
     # several clouds: services, regions and accounts are named per provider ("Storage" is
     # Azure's, "Support" Google's), so the tables say whose they are
     providers = [r[0] for r in con.execute(

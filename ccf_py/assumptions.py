@@ -27,6 +27,7 @@ from pathlib import Path
 from ccf_py import coefficients
 from ccf_py.errors import ConfigError
 
+PROVIDERS = ("aws", "azure", "gcp")
 MATCH_FIELDS = ("provider", "account", "service", "instance_type", "accelerator")
 # how much a field narrows a rule down: instance type / accelerator > service > account > provider
 SPECIFICITY = {"provider": 1, "account": 2, "service": 4, "instance_type": 8, "accelerator": 8}
@@ -52,11 +53,23 @@ class Assumptions:
     source: str
     gpu_utilization: tuple[GpuRule, ...] = ()
 
-    def notes(self) -> tuple[str, ...]:
+    def notes(self, matched: set[int] | None = None) -> tuple[str, ...]:
+        """The rules, those that ``matched`` a GPU line apart from those that matched none
+        (a misspelt service or instance type changes nothing and must not look used)."""
         if not self.gpu_utilization:
             return ()
-        rules = "; ".join(f"rule {r.number}: {r.describe()}" for r in self.gpu_utilization)
-        return (f"Assumptions from {self.source} replace the 50 % GPU utilisation: {rules}.",)
+        used = [r for r in self.gpu_utilization if matched is None or r.number in matched]
+        unused = [r for r in self.gpu_utilization if r not in used]
+        notes = []
+        if used:
+            rules = "; ".join(f"rule {r.number}: {r.describe()}" for r in used)
+            notes.append(f"Assumptions from {self.source} replace the 50 % GPU utilisation: "
+                         f"{rules}.")
+        if unused:
+            rules = "; ".join(f"rule {r.number} ({r.describe()})" for r in unused)
+            notes.append(f"Assumptions from {self.source} that match no GPU usage here: "
+                         f"{rules}.")
+        return tuple(notes)
 
 
 def load(path: str | Path) -> Assumptions:
@@ -112,6 +125,8 @@ def _canonical(where: str, field: str, value: str) -> str:
     unknown one is an error, never a rule that silently matches nothing."""
     if field == "provider":
         value = value.lower()
+        if value not in PROVIDERS:
+            raise ConfigError(f"{where}: provider {value!r}: use one of {', '.join(PROVIDERS)}")
     if field != "accelerator":
         return value
     coef = coefficients.load().for_provider("aws")

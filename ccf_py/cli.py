@@ -375,9 +375,9 @@ def measure(obj: Context, region: str | None, provider: str, tags: tuple[str, ..
     try:
         run, fp = api.measure_command(list(command), region=region, provider=provider,
                                       interval_s=interval, powercap_root=powercap_root)
-    except CcfError as exc:  # unknown region, command not found: nothing ran
+    except CcfError as exc:  # unknown region (2), command not found (127): nothing ran
         click.echo(f"ccf-py measure: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(getattr(exc, "exit_code", 2))
     from ccf_py.measure.footprint import summary_lines
 
     for line in summary_lines(run.result, fp, run.command_exit_code):

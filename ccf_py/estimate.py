@@ -178,15 +178,20 @@ def _assumption_expressions(con: duckdb.DuckDBPyConnection,
                       r.utilization_pct) for r in rules])
     out["gpu_utilization"] = (
         "CASE WHEN kc.gpu_hours_per_unit > 0 THEN (SELECT a.utilization_pct "
-        "FROM gpu_assumption_rules a "
-        "WHERE (a.provider IS NULL OR a.provider = u.provider) "
-        "AND (a.account IS NULL OR a.account = u.account_id) "
-        "AND (a.service IS NULL OR a.service = u.service) "
-        "AND (a.instance_type IS NULL OR a.instance_type = kc.instance_type) "
-        "AND (a.accelerator IS NULL "
-        "OR list_contains(string_split(a.accelerator, '|'), kc.accelerator_model)) "
+        f"FROM gpu_assumption_rules a WHERE {rule_match('u', 'kc')} "
         "ORDER BY a.specificity DESC, a.number DESC LIMIT 1) END")
     return out
+
+
+def rule_match(row: str, key: str) -> str:
+    """SQL: assumption rule ``a`` applies to a billed line (``row``'s provider, account_id,
+    service; ``key``'s instance_type, accelerator_model). Names match whatever their case."""
+    return (f"(a.provider IS NULL OR a.provider = {row}.provider) "
+            f"AND (a.account IS NULL OR a.account = {row}.account_id) "
+            f"AND (a.service IS NULL OR lower(a.service) = lower({row}.service)) "
+            f"AND (a.instance_type IS NULL OR lower(a.instance_type) = lower({key}.instance_type)) "
+            "AND (a.accelerator IS NULL "
+            f"OR list_contains(string_split(a.accelerator, '|'), {key}.accelerator_model))")
 
 
 def _measurement_expressions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

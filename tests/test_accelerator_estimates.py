@@ -104,6 +104,10 @@ utilization_pct = 10
                                         rel=1e-12)                       # accelerator rule
     assert any("rule 3: GPU utilisation 85 % for instance_type=p5.48xlarge" in n
                for n in table.notes)
+    # rule 1 names another account: listed apart, never as if it had been used
+    unused = next(n for n in table.notes if "match no GPU usage" in n)
+    assert "rule 1 (GPU utilisation 5 % for account=111111111111)" in unused
+    assert not any("rule 1:" in n for n in table.notes)
     # the per-row model agrees
     create_estimates(db.con, "default", assumptions=api._assumptions(path))
     rows = dict(db.con.execute("SELECT resource_id, gpu_energy_kwh FROM fct_usage_estimates"
@@ -127,6 +131,8 @@ def test_an_account_rule_reaches_grouped_reports(db, tmp_path):
     ('[[gpu_utilization]]\ninstance = "p5.48xlarge"\nutilization_pct = 50\n',
      "rule 1: unknown field(s) instance"),
     ("[[gpu_utilization]\n", "not valid TOML"),
+    ('[[gpu_utilization]]\nprovider = "Amazon Web Services"\nutilization_pct = 50\n',
+     "rule 1: provider 'amazon web services': use one of aws, azure, gcp"),
 ])
 def test_bad_assumptions_are_one_line_naming_file_and_rule(tmp_path, text, message):
     from click.testing import CliRunner
@@ -324,3 +330,11 @@ def test_dodge_2022_table_2_through_the_estimates(tmp_path):
                for d in api.report(db, by="resource_id", assumptions=path).as_dicts()}
     assert gpu["i-bert"] == pytest.approx(37.3, rel=0.05)
     assert gpu["i-6b"] == pytest.approx(13_812.4, rel=0.05)
+
+
+def test_instance_type_and_service_rules_match_whatever_their_case(db, tmp_path):
+    path = _write(tmp_path, '[[gpu_utilization]]\ninstance_type = "P5.48XLARGE"\n'
+                            'utilization_pct = 85\n')
+    gpu = {d["resource_id"]: d["gpu_energy_kwh"]
+           for d in api.report(db, by=("resource_id",), assumptions=path).as_dicts()}
+    assert gpu["i-p5"] == pytest.approx(_h100_kwh(85), rel=1e-12)

@@ -478,3 +478,11 @@ def test_cli_nothing_measurable_says_so_and_stores_nothing(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "energy: nothing measured" in r.stderr and "0 kWh" not in r.stderr
     assert "nothing to store" in r.stderr and not (tmp_path / "m.duckdb").exists()
+
+
+def test_a_command_that_does_not_exist_exits_127_as_a_shell(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "ccf_py.cli", "--db", str(tmp_path / "m.duckdb"),
+                        "measure", "--", "no-such-command-xyz"], capture_output=True,
+                       text=True, cwd=tmp_path, timeout=60)
+    assert r.returncode == 127
+    assert r.stderr.strip().count("\n") == 0 and "no-such-command-xyz: cannot run it" in r.stderr

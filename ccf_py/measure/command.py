@@ -55,7 +55,10 @@ def run_command(argv: Sequence[str], *, interval_s: float = DEFAULT_INTERVAL_S,
         proc = subprocess.Popen(list(argv))
     except OSError as exc:
         session.stop()
-        raise ConfigError(f"{argv[0]}: cannot run it ({exc.strerror or exc})") from None
+        error = ConfigError(f"{argv[0]}: cannot run it ({exc.strerror or exc})")
+        # as a shell says it: 127 not found, 126 found but not runnable
+        error.exit_code = 127 if isinstance(exc, FileNotFoundError) else 126  # type: ignore[attr-defined]
+        raise error from None
     received: list[int] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -24,6 +24,7 @@ lines AS (
                 ELSE u.ratio_cost END AS ratio_cost,
            kc.ratio_amount_per_unit > 0 AS ratio_by_amount, kc.ratio_amount_with_embodied,
            kc.usage_class, kc.rule_id, kc.estimate_path, kc.instance_type, kc.ratio_unit, kc.note,
+           kc.accelerator_model,
            kc.feeds_ratio,
            kc.replication_factor, rf.pue, rf.gco2e_per_kwh, rf.fallback_region,
            u.usage_amount * kc.vcpu_hours_per_unit AS vcpu_hours,

@@ -320,6 +320,51 @@ def report(obj: Context, methodology: str, by: str, month: str | None, fmt: str,
 
 
 @main.command()
+@click.option("--month", default=None, help="Billing period YYYY-MM (default: the latest).")
+@click.option("--methodology", type=click.Choice(METHODOLOGIES), default="default",
+              show_default=True, help="'ccf' reproduces Cloud Carbon Footprint's numbers.")
+@click.option("--format", "fmt", type=click.Choice(("md", "html")), default="md",
+              show_default=True, help="Markdown, or one self-contained HTML page with charts.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file instead of stdout.")
+@click.option("--assumptions", type=click.Path(dir_okay=False), default=None,
+              help="TOML file of GPU utilisation rules (see README).")
+@click.option("--gcp-cfe", is_flag=True,
+              help="GCP rows at Google's carbon-free-energy adjusted grid factors.")
+@click.pass_obj
+def monthly(obj: Context, month: str | None, methodology: str, fmt: str, out: str | None,
+            assumptions: str | None, gcp_cfe: bool) -> None:
+    """The monthly carbon report of your database (the page `demo` writes), in Markdown or
+    HTML: headline, per service / region / account / usage class, daily trend, top
+    resources, coverage and notes.
+
+    \b
+    Example:
+        ccf-py monthly --month 2026-10 --format html --out october.html
+    """
+    from ccf_py.report.monthly import render_html, render_markdown
+
+    def do() -> str:
+        rules = api.load_assumptions(assumptions) if assumptions else None
+        with api.open_db(obj.db, read_only=True) as db:
+            report = api.monthly_report(db, month=month, methodology=methodology,
+                                        gcp_cfe=gcp_cfe, assumptions=rules)
+        text = render_html(report) if fmt == "html" else render_markdown(report)
+        if out:
+            try:
+                Path(out).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"--out {out}: {exc.strerror or exc}") from None
+        return text
+
+    text = run(obj, do)
+    if out:
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@main.command()
 @click.option("--out-dir", type=click.Path(file_okay=False), default="ccf-demo-report",
               show_default=True, help="Folder for the demo database and reports.")
 @click.option("--methodology", type=click.Choice(METHODOLOGIES), default="default",

@@ -174,3 +174,27 @@ def test_a_tag_no_line_carries_is_said(loaded, tmp_path):
         assert not any("No billed line" in n for n in api.report(db, by="tag:team").notes)
         note = next(n for n in api.report(db, by="tag:tema").notes if "No billed line" in n)
         assert "'tema'" in note and "team" in note
+
+
+def test_monthly_report_of_ones_own_database(tmp_path):
+    """`ccf-py monthly`: the page `demo` writes, for any database; the same numbers as the
+    demo's own report of the same bills."""
+    from ccf_py import api
+    from ccf_py.demo import AZURE_DEMO_FILE, GCP_DEMO_FILE, demo_file
+
+    db_path = tmp_path / "own.duckdb"
+    with api.open_db(db_path) as db:
+        api.ingest_aws_cur(db, [str(demo_file())])
+        api.ingest_gcp_billing(db, [str(demo_file(GCP_DEMO_FILE))])
+        api.ingest_azure_export(db, [str(demo_file(AZURE_DEMO_FILE))])
+    r = ccf("--db", str(db_path), "monthly", "--month", "2026-10", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    kept = (Path(__file__).resolve().parent.parent / "reports" / "example" / "report.md")
+    assert r.stdout == kept.read_text(encoding="utf-8")   # the demo's page, byte for byte
+    r = ccf("--db", str(db_path), "monthly", "--format", "html", "--out", "m.html",
+            cwd=tmp_path)
+    assert r.returncode == 0 and "wrote m.html" in r.stderr
+    html = (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert html.count("<svg") >= 3 and "October 2026" in html
+    r = ccf("--db", str(db_path), "monthly", "--month", "2025-01", cwd=tmp_path)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "2025-01" in r.stderr

@@ -15,6 +15,7 @@ import pytest
 from ccf_py import api
 from ccf_py.errors import InputError, MissingColumnError
 from ccf_py.ingest import azure_export
+from ccf_py.ingest.files import describe
 from ccf_py.ingest.sources import Source
 
 FIX = Path(__file__).parent / "fixtures"
@@ -151,7 +152,7 @@ def test_shapes_recorded_per_file(tmp_path):
     plans = {}
     for path in (ACTUAL, AMORTIZED):
         src = Source(path.name, path)
-        plans[path.name] = azure_export._plan(con, src, azure_export._describe(con, src), 1)
+        plans[path.name] = azure_export._plan(con, src, describe(con, src, "Azure cost export"), 1)
     assert plans[ACTUAL.name].shape == "Azure actual cost (CSV)"
     assert plans[AMORTIZED.name].shape == "Azure amortized cost (CSV)"
 

@@ -22,6 +22,7 @@ import pytest
 from ccf_py import api
 from ccf_py.errors import InputError, MissingColumnError
 from ccf_py.ingest import focus
+from ccf_py.ingest.files import describe
 from ccf_py.ingest.sources import Source
 
 FIX = Path(__file__).parent / "fixtures"
@@ -335,7 +336,8 @@ def test_parquet_with_typed_columns_and_maps(tmp_path, db):
             ("aws", "AmazonEC2", "BoxUsage:t3.micro", "t3.micro", 2.0, "Hours", "us-east-1",
              date(2024, 9, 1), datetime(2024, 9, 2, 3), 1.5,
              '{"cost_center":"x","team":"y"}')]
-    plan = focus._plan(Source(path.name, path), focus._describe(db.con, Source("p", path)), 1)
+    columns = describe(db.con, Source("p", path), "FOCUS file")
+    plan = focus._plan(Source(path.name, path), columns, 1)
     assert plan.shape == "FOCUS 1.1 Parquet"
 
 

@@ -19,14 +19,12 @@ from collections.abc import Callable, Sequence
 
 import duckdb
 
-from ccf_py.errors import InputError, MissingColumnError
+from ccf_py.errors import MissingColumnError
 from ccf_py.ingest import units
 from ccf_py.ingest.files import (
     BlankNumber,
     FilePlan,
-    csv_header,
-    damaged,
-    first_line,
+    describe,
     is_parquet,
     qident,
     qstr,
@@ -104,23 +102,6 @@ def tag_key(name: str) -> str | None:
     if name.startswith("resource_tags_user_"):
         return name[len("resource_tags_user_"):]
     return None
-
-
-def _describe(con: duckdb.DuckDBPyConnection, src: Source) -> list[tuple[str, str]]:
-    """Column names (and types) of one file, as DuckDB will name them. CSV columns are all
-    text: every value is converted by one rule in SQL (see ``typed``)."""
-    if not is_parquet(src.path.name):
-        header = csv_header(src.path)
-        if header is not None:
-            return [(name, "VARCHAR") for name in header]
-    reader = "read_parquet(?)" if is_parquet(src.path.name) else \
-        "read_csv(?, header=true, all_varchar=true)"
-    try:
-        rows = con.execute(f"DESCRIBE SELECT * FROM {reader}", [str(src.path)]).fetchall()
-    except duckdb.Error as exc:
-        raise damaged(src) or InputError(
-            src.name, f"not a readable CUR file: {first_line(exc)}") from None
-    return [(r[0], r[1]) for r in rows]
 
 
 def _shape(by_snake: dict[str, str], types: dict[str, str], parquet: bool) -> str:
@@ -258,7 +239,7 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: 
     """
     con.execute(DDL)
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM ingest_log").fetchone()[0]
-    described = [(src, _describe(con, src)) for src in sources]
+    described = [(src, describe(con, src, 'CUR file')) for src in sources]
     as_text: set[str] = set()
     while True:
         plans = [_plan(src, columns, load_id, csv_as_text=src.name in as_text)

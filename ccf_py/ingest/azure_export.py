@@ -77,8 +77,8 @@ from ccf_py.ingest.files import (
     BlankNumber,
     FilePlan,
     blank_to_null,
-    csv_header,
     damaged,
+    describe,
     first_line,
     is_parquet,
     qident,
@@ -221,22 +221,6 @@ class _Columns:
 
     def is_text(self, role: str) -> bool:
         return "VARCHAR" in self.found[role][1]
-
-
-def _describe(con: duckdb.DuckDBPyConnection, src: Source) -> list[tuple[str, str]]:
-    """Column names (and types) of one file; CSV columns are all text."""
-    parquet = is_parquet(src.path.name)
-    if not parquet:
-        header = csv_header(src.path)
-        if header is not None:
-            return [(name, "VARCHAR") for name in header]
-    reader = "read_parquet(?)" if parquet else "read_csv(?, header=true, all_varchar=true)"
-    try:
-        rows = con.execute(f"DESCRIBE SELECT * FROM {reader}", [str(src.path)]).fetchall()
-    except duckdb.Error as exc:
-        raise damaged(src) or InputError(
-            src.name, f"not a readable Azure cost export: {first_line(exc)}") from None
-    return [(r[0], r[1]) for r in rows]
 
 
 def _resolve(src: Source, columns: list[tuple[str, str]]) -> _Columns:
@@ -560,7 +544,7 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: 
     DuckDB's own bar (terminals only)."""
     con.execute(DDL)
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM ingest_log").fetchone()[0]
-    described = [(src, _describe(con, src)) for src in sources]
+    described = [(src, describe(con, src, 'Azure cost export')) for src in sources]
     as_text: set[str] = set()
     try:
         while True:

@@ -67,6 +67,25 @@ def csv_header(path: Path) -> list[str] | None:
     return header
 
 
+def describe(con: duckdb.DuckDBPyConnection, src: Source, what: str
+             ) -> list[tuple[str, str]]:
+    """Column names (and types) of one file as DuckDB will name them. A CSV's columns are all
+    text (each ingestor converts them by one rule in SQL) and its header is read directly;
+    ``what`` names the kind of file in the error of an unreadable one."""
+    parquet = is_parquet(src.path.name)
+    if not parquet:
+        header = csv_header(src.path)
+        if header is not None:
+            return [(name, "VARCHAR") for name in header]
+    reader = "read_parquet(?)" if parquet else "read_csv(?, header=true, all_varchar=true)"
+    try:
+        rows = con.execute(f"DESCRIBE SELECT * FROM {reader}", [str(src.path)]).fetchall()
+    except duckdb.Error as exc:
+        raise damaged(src) or InputError(
+            src.name, f"not a readable {what}: {first_line(exc)}") from None
+    return [(r[0], r[1]) for r in rows]
+
+
 @dataclass(frozen=True)
 class FilePlan:
     """How one file is read: the reader call, the select list, the export's shape, and the

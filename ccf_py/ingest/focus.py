@@ -63,9 +63,7 @@ from ccf_py.errors import InputError, MissingColumnError
 from ccf_py.ingest import units
 from ccf_py.ingest.files import (
     FilePlan,
-    csv_header,
-    damaged,
-    first_line,
+    describe,
     is_parquet,
     qident,
     qstr,
@@ -130,22 +128,6 @@ def _snake_sql(key_sql: str) -> str:
     """SQL of ``aws_cur.snake`` (camelCase -> camel_case, ``/`` and ``:`` -> ``_``)."""
     camel = f"regexp_replace({key_sql}, '([a-z0-9])([A-Z])', '\\1_\\2', 'g')"
     return f"lower(regexp_replace({camel}, '[/:]', '_', 'g'))"
-
-
-def _describe(con: duckdb.DuckDBPyConnection, src: Source) -> list[tuple[str, str]]:
-    """Column names and types of one file. CSV columns are all text, converted in SQL."""
-    if not is_parquet(src.path.name):
-        header = csv_header(src.path)
-        if header is not None:
-            return [(name, "VARCHAR") for name in header]
-    reader = "read_parquet(?)" if is_parquet(src.path.name) else \
-        "read_csv(?, header=true, all_varchar=true)"
-    try:
-        rows = con.execute(f"DESCRIBE SELECT * FROM {reader}", [str(src.path)]).fetchall()
-    except duckdb.Error as exc:
-        raise damaged(src) or InputError(
-            src.name, f"not a readable FOCUS file: {first_line(exc)}") from None
-    return [(r[0], r[1]) for r in rows]
 
 
 def focus_version(names: set[str]) -> str:
@@ -394,7 +376,7 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: 
     (billing account, billing period) are replaced. Arguments as ``aws_cur.ingest``."""
     con.execute(DDL)
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM ingest_log").fetchone()[0]
-    plans = [_plan(src, _describe(con, src), load_id) for src in sources]
+    plans = [_plan(src, describe(con, src, 'FOCUS file'), load_id) for src in sources]
     result = load(con, plans, provider=None, load_id=load_id, label=label, progress=progress,
                   progress_bar=progress_bar)
     if progress and result.replaced_rows:

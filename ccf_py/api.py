@@ -550,14 +550,16 @@ def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
         notes.append("Methodology 'ccf' reproduces Cloud Carbon Footprint (embodied divided by "
                      "vCPUs twice, S3 replication 6) except its S3 *ByteHrs unit bug, which "
                      "ccf_py fixes. Energy never includes CCF's 'embodied kWh'.")
-        gcp_groups = con.execute(
-            "SELECT list(DISTINCT region ORDER BY region) FROM fct_usage_estimates "
-            "WHERE provider = 'gcp' AND lower(region) IN "
-            "(SELECT region FROM coef_region_groups)").fetchone()[0]
-        if gcp_groups:
-            notes.append("As CCF, GCP multi- and dual-regions (" + ", ".join(gcp_groups)
-                         + ") use the SUM of their regions' grid factors (us: 2,805 g/kWh); "
-                         "the default methodology uses their mean.")
+        # dual/multi-regions of coef_region_groups: CCF's own row (a sum, for GCP) is used
+        groups = con.execute(
+            "SELECT DISTINCT f.provider, f.region FROM fct_usage_estimates f "
+            "JOIN coef_region_groups g ON g.provider = f.provider "
+            "AND g.region = lower(f.region) ORDER BY 1, 2").fetchall()
+        if groups:
+            names = ", ".join(f"{p} {r}" for p, r in groups)
+            notes.append(f"As CCF, multi- and dual-regions ({names}) use CCF's own factor "
+                         "for the region name (for GCP the SUM of its regions' factors: us "
+                         "2,805 g/kWh); the default methodology uses their mean.")
     else:
         notes.append("Methodology 'default': CCF's coefficients with its documented quirks "
                      "fixed (embodied kept separate and not divided by vCPUs twice, S3 "

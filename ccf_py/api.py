@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -24,7 +24,13 @@ from ccf_py import db as dbmod
 from ccf_py.assumptions import Assumptions
 from ccf_py.assumptions import load as load_assumptions
 from ccf_py.errors import ConfigError, SourceError
-from ccf_py.estimate import check_methodology, create_estimates, drop_estimates, rule_match
+from ccf_py.estimate import (
+    KEYED_LINES,
+    check_methodology,
+    create_estimates,
+    drop_estimates,
+    rule_match,
+)
 from ccf_py.ingest import aws_cur, azure_export, focus, gcp_billing
 from ccf_py.ingest.aws_cur import snake
 from ccf_py.ingest.cur_names import NO_CUR_FILES
@@ -36,8 +42,11 @@ from ccf_py.model import (
     REPORT_KEYS,
     CoverageRow,
     MonthlyReport,
+    MonthSpan,
+    Mover,
     ReportTable,
 )
+from ccf_py.notes import estimate_notes, month_span, partial_month_notes
 from ccf_py.report.render import confidence_line
 
 __all__ = ["Database", "IngestResult", "ingest_auto", "ingest_aws_cur",
@@ -285,7 +294,15 @@ def _loaded_month(db: Database, month: str | None) -> str | None:
 
 
 def parse_by(by: str | Sequence[str]) -> tuple[str, ...]:
-    keys = tuple(k.strip() for k in (by.split(",") if isinstance(by, str) else by) if k.strip())
+    """Report keys from ``"service,region"`` (or a sequence); ``""`` means no key (totals).
+    An empty key between commas is a typo, not a key: an error."""
+    parts = by.split(",") if isinstance(by, str) else list(by)
+    keys = tuple(k.strip() for k in parts)
+    if keys == ("",):
+        return ()
+    if "" in keys:
+        raise ConfigError(f"--by {','.join(parts)!r}: an empty key (two commas, or a comma at "
+                          "an end)")
     for k in keys:
         if k not in REPORT_KEYS and not (k.startswith("tag:") and len(k) > 4):
             raise ConfigError(f"--by {k!r}: unknown key (use {', '.join(REPORT_KEYS)} or "
@@ -386,7 +403,9 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     rows = db.con.execute(f"SELECT {', '.join(select + metrics)} FROM rpt_grouped {group} "
                           f"{_order(keys, cols)}").fetchall()
     notes = (*notes, *_missing_tag_notes(db, keys, rows),
-             *measured_note(db.con, "int_usage_keyed_lines"))
+             *measured_note(db.con, KEYED_LINES),
+             *estimate_notes(db.con, methodology, KEYED_LINES),
+             *partial_month_notes(db.con, _months_of(db, month)))
     paths = db.con.execute(
         "SELECT estimate_path, sum(lines), sum(cost), sum(co2e_total_kg) FROM rpt_grouped "
         "GROUP BY 1 ORDER BY 4 DESC, 3 DESC").fetchall()
@@ -421,6 +440,30 @@ def measured_note(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]
                      f"measured time of {int(n):,} billed lines ({kwh:,.3f} kWh of GPU energy "
                      "there, PUE included; column gpu_measured_share).")
     return tuple(notes)
+
+
+def tags(db: Database, month: str | None = None) -> list[tuple]:
+    """The tag (label) keys in the bills, per provider and currency: how many distinct values,
+    how many lines carry the key with a value, their cost and its share of that provider's
+    gross cost (absolute, so credits do not push shares past 100%). Columns: TAG_COLUMNS;
+    keys as stored (AWS cost-allocation tags in snake case), which is what ``--by tag:KEY``
+    takes."""
+    month = _loaded_month(db, month)
+    return [tuple(r) for r in db.con.execute(
+        """WITH m AS (SELECT * FROM billed_lines WHERE ? IS NULL OR billing_period_start = ?),
+           gross AS (SELECT provider_name, billing_currency, sum(abs(billed_cost)) AS cost
+                     FROM m GROUP BY ALL),
+           kv AS (SELECT provider_name, billing_currency, billed_cost, k,
+                         tags ->> k AS v
+                  FROM (SELECT *, unnest(json_keys(tags)) AS k FROM m WHERE tags IS NOT NULL))
+           SELECT kv.provider_name, coalesce(kv.billing_currency, ''), k,
+                  count(DISTINCT v), count(*), sum(billed_cost),
+                  CASE WHEN g.cost > 0 THEN sum(abs(billed_cost)) / g.cost END
+           FROM kv JOIN gross g ON g.provider_name = kv.provider_name
+            AND g.billing_currency IS NOT DISTINCT FROM kv.billing_currency
+           WHERE coalesce(v, '') <> ''
+           GROUP BY kv.provider_name, kv.billing_currency, k, g.cost
+           ORDER BY 1, 2, 7 DESC, 3""", [parse_month(month)] * 2).fetchall()]
 
 
 def _missing_tag_notes(db: Database, keys: tuple[str, ...], rows: list) -> tuple[str, ...]:
@@ -490,6 +533,12 @@ def coverage(con: duckdb.DuckDBPyConnection) -> tuple[CoverageRow, ...]:
     return _coverage_rows(rows)
 
 
+def _months_of(db: Database, month: str | None) -> list[date]:
+    """The billing periods a report covers: ``month``, or every loaded one."""
+    labels = [month] if month else available_months(db)
+    return [d for d in (parse_month(m) for m in labels) if d is not None]
+
+
 def available_months(db: Database) -> list[str]:
     return [r[0] for r in db.con.execute(
         "SELECT DISTINCT strftime(billing_period_start, '%Y-%m') FROM billed_lines ORDER BY 1"
@@ -500,11 +549,13 @@ def monthly_report(db: Database, *, month: str | None = None,
                    methodology: str = "default", gcp_cfe: bool = False,
                    assumptions: Assumptions | str | os.PathLike[str] | None = None
                    ) -> MonthlyReport:
-    """Everything the monthly report shows, for ``month`` (default: the latest loaded)."""
+    """Everything the monthly report shows, for ``month`` (default: the latest loaded): the
+    totals against the loaded month before it, per provider / service / region / account /
+    usage class / day, top resources and top movers, coverage, and the notes."""
     check_methodology(methodology)
     months = available_months(db)
     if not months:
-        raise ConfigError("the database holds no billing data (run 'ccf-py ingest aws-cur')")
+        raise ConfigError("the database holds no billing data (run 'ccf-py ingest PATH')")
     month = _loaded_month(db, month) or months[-1]
     currencies, _ = _currencies(db, month)
     if len(currencies) > 1:
@@ -512,79 +563,98 @@ def monthly_report(db: Database, *, month: str | None = None,
                           "report adds costs, so it needs one currency (ccf-py report groups "
                           "by currency)")
     assumptions = _assumptions(assumptions)
-    create_estimates(db.con, methodology, parse_month(month), materialize=True,
-                     grid_variant=_variant(gcp_cfe), assumptions=assumptions)
     con = db.con
+    # several clouds: services, regions and accounts are named per provider ("Storage" is
+    # Azure's, "Support" Google's), so the tables say whose they are
+    providers = [r[0] for r in con.execute(
+        "SELECT DISTINCT provider_name FROM billed_lines WHERE billing_period_start = ? "
+        "ORDER BY 1", [parse_month(month)]).fetchall()]
+    per = ("provider",) if len(providers) > 1 else ()
+    # the month before first: report() builds estimates of its own, replacing the session's
+    before = _comparable_month(db, months, month, currencies)
+    previous = (report(db, methodology=methodology, by=(*per, "service"), month=before,
+                       gcp_cfe=gcp_cfe, assumptions=assumptions) if before else None)
+    create_estimates(con, methodology, parse_month(month), materialize=True,
+                     grid_variant=_variant(gcp_cfe), assumptions=assumptions)
 
     def g(*keys: str, limit: int | None = None, where: str = "") -> ReportTable:
         return _grouped(con, tuple(keys), methodology, month, limit, where)
 
-    totals = g().totals()
     covered = coverage(con)
-    notes = (confidence_line(covered, methodology), *_notes(con, methodology),
+    span = month_span(con, parse_month(month))  # type: ignore[arg-type]
+    notes = (*((span.note(),) if span.partial else ()),
+             *estimate_notes(con, methodology, "int_usage_lines"),
              *measured_note(con, "int_usage_lines"),
              *((CFE_NOTE,) if gcp_cfe else ()),
              *(assumptions.notes(_matched_rules(con, "int_usage_lines", assumptions))
                if assumptions else ()))
-    # several clouds: services, regions and accounts are named per provider ("Storage" is
-    # Azure's, "Support" Google's), so the tables say whose they are
-    providers = [r[0] for r in con.execute(
-        "SELECT DISTINCT provider FROM fct_usage_estimates ORDER BY 1").fetchall()]
-    per = ("provider",) if len(providers) > 1 else ()
+    by_service = g(*per, "service")
     return MonthlyReport(
         month=month, methodology=methodology, version=__version__,
-        coefficients_fingerprint=coefficients.fingerprint(), totals=totals,
+        coefficients_fingerprint=coefficients.fingerprint(), totals=g().totals(),
         currency=next((c for c in currencies if c != "(none)"), ""),
-        by_service=g(*per, "service"), by_region=g(*per, "region"),
+        confidence=confidence_line(covered, methodology),
+        by_provider=g("provider"), by_service=by_service, by_region=g(*per, "region"),
         by_account=g(*per, "account"),
-        by_usage_class=g("usage_class"), by_day=g("day"),
+        by_usage_class=g("usage_class"), by_day=complete_days(g("day"), span),
         # billed lines without a resource id (GCP's standard export, taxes) are no resource
-        top_resources=g(*per, "resource_id", "service", limit=15,
+        top_resources=g(*per, "resource_id", "service", limit=TOP_RESOURCES,
                         where="coalesce(resource_id, '') <> ''"), coverage=covered,
-        notes=notes)
+        notes=notes, span=span, previous_month=before,
+        previous_totals=previous.totals() if previous else {},
+        mover_keys=by_service.keys, movers=top_movers(previous, by_service) if previous else (),
+        resource_count=con.execute(
+            "SELECT count(DISTINCT resource_id) FROM fct_usage_estimates "
+            "WHERE coalesce(resource_id, '') <> ''").fetchone()[0],
+    )
 
 
-def _notes(con: duckdb.DuckDBPyConnection, methodology: str) -> tuple[str, ...]:
-    notes = []
-    if methodology == "ccf":
-        notes.append("Methodology 'ccf' reproduces Cloud Carbon Footprint (embodied divided by "
-                     "vCPUs twice, S3 replication 6) except its S3 *ByteHrs unit bug, which "
-                     "ccf_py fixes. Energy never includes CCF's 'embodied kWh'.")
-        # dual/multi-regions of coef_region_groups: CCF's own row (a sum, for GCP) is used
-        groups = con.execute(
-            "SELECT DISTINCT f.provider, f.region FROM fct_usage_estimates f "
-            "JOIN coef_region_groups g ON g.provider = f.provider "
-            "AND g.region = lower(f.region) ORDER BY 1, 2").fetchall()
-        if groups:
-            names = ", ".join(f"{p} {r}" for p, r in groups)
-            notes.append(f"As CCF, multi- and dual-regions ({names}) use CCF's own factor "
-                         "for the region name (for GCP the SUM of its regions' factors: us "
-                         "2,805 g/kWh); the default methodology uses their mean.")
-    else:
-        notes.append("Methodology 'default': CCF's coefficients with its documented quirks "
-                     "fixed (embodied kept separate and not divided by vCPUs twice, S3 "
-                     "replication 3, S3 GB-Mo units, Fargate memory as memory; GCP: "
-                     "processors by machine family, GPU models from the SKU, embodied once "
-                     "per VM, SSD-backed disks as SSD, multi-regions at their regions' mean; "
-                     "README, 'Methodology').")
-    fallback = con.execute(
-        """SELECT f.provider, list(DISTINCT f.region), any_value(g.gco2e_per_kwh)
-           FROM fct_usage_estimates f
-           LEFT JOIN coef_grid_intensity g ON g.provider = f.provider AND g.region = '*'
-           WHERE f.fallback_region AND f.estimate_path IN ('direct', 'fallback', 'from_cost')
-           GROUP BY f.provider ORDER BY f.provider""").fetchall()
-    for provider, regions, average in fallback:
-        names = ", ".join(str(r) if r else "rows without a region (e.g. CloudFront edge)"
-                          for r in sorted(regions, key=str))
-        grid = f"{average:.1f} g CO2e/kWh" if average is not None else "none known"
-        notes.append(f"Regions without a grid factor used the {provider.upper()} average "
-                     f"({grid}): {names}.")
-    unk = [r[0] for r in con.execute(
-        "SELECT DISTINCT note FROM fct_usage_estimates WHERE note <> '' ORDER BY 1 LIMIT 20"
-    ).fetchall()]
-    if unk:
-        notes.append("Fallback coefficients: " + "; ".join(unk) + ".")
-    return tuple(notes)
+TOP_RESOURCES = 15
+TOP_MOVERS = 10
+
+
+def _comparable_month(db: Database, months: list[str], month: str,
+                      currencies: list[str]) -> str | None:
+    """The loaded month before ``month``, when its bills are in the same currency (a change
+    across currencies would mean nothing)."""
+    earlier = [m for m in months if m < month]
+    if not earlier:
+        return None
+    theirs, _ = _currencies(db, earlier[-1])
+    return earlier[-1] if theirs == currencies else None
+
+
+def top_movers(previous: ReportTable, current: ReportTable,
+               limit: int = TOP_MOVERS) -> tuple[Mover, ...]:
+    """The keys whose total CO2e changed most (either way) from ``previous`` to ``current``
+    (same keys); a key missing from one month counts as zero there."""
+    n = len(current.keys)
+    col = n + METRIC_COLUMNS.index("co2e_total_kg")
+
+    def kg(table: ReportTable) -> dict[tuple, float]:
+        return {tuple(r[:n]): float(r[col] or 0) for r in table.rows}
+
+    before, now = kg(previous), kg(current)
+    movers = [Mover(tuple(str(v) for v in k), before.get(k, 0.0), now.get(k, 0.0))
+              for k in before.keys() | now.keys()]
+    movers = [m for m in movers if m.change_kg != 0]
+    movers.sort(key=lambda m: (-abs(m.change_kg), m.keys))
+    return tuple(movers[:limit])
+
+
+def complete_days(table: ReportTable, span: MonthSpan) -> ReportTable:
+    """The daily table with every day from the first to the last loaded day, in date order;
+    a day without lines is a row of zeros (a chart of it must not skip the day)."""
+    rows = {r[0]: r for r in table.rows}
+    if span.first is None or span.last is None:
+        return ReportTable(table.keys, tuple(sorted(table.rows)), table.methodology,
+                           table.month)
+    days = [(span.first + timedelta(days=i)).isoformat() for i in range(span.days_loaded)]
+    zero = (0.0,) * len(METRIC_COLUMNS)
+    filled = [rows.get(d, (d, *zero)) for d in days]
+    # lines dated outside the span (none expected) are kept, not dropped
+    filled += [r for d, r in sorted(rows.items()) if d not in set(days)]
+    return ReportTable(table.keys, tuple(filled), table.methodology, table.month)
 
 
 # --- on-host measurement (ccf_py.measure; NVML is imported only when a run starts) ---

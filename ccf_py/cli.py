@@ -16,8 +16,12 @@ import duckdb
 from ccf_py import __version__, api
 from ccf_py.db import resolve_path
 from ccf_py.errors import CcfError, ConfigError
-from ccf_py.model import METHODOLOGIES, REPORT_KEYS
-from ccf_py.report.render import FORMATS, confidence_line, render_table
+from ccf_py.model import METHODOLOGIES, REPORT_KEYS, ReportTable
+from ccf_py.report.render import FORMATS, notes_text, render_table, render_tags, report_notes
+
+METHODOLOGY_HELP = ("'default' fixes CCF's known errors (README, 'Methodology'); 'ccf' "
+                    "reproduces Cloud Carbon Footprint's numbers, its quirks included, except "
+                    "the S3 *ByteHrs unit bug (GB-months read as bytes), which is fixed.")
 
 
 class Context:
@@ -86,6 +90,11 @@ def ingest() -> None:
     ccf-py ingest PATH...        detect each file's kind from its header, then load
                                  (the same as: ccf-py ingest auto PATH...)
     ccf-py ingest KIND PATH...   load files of one kind (commands below)
+
+    \b
+    Example:
+        ccf-py ingest cur/2026-10/ gcp-billing-2026-10.jsonl.gz azure-actual-2026-10.csv
+        ccf-py ingest aws-cur s3://billing/cur/myreport/
     """
 
 
@@ -273,7 +282,7 @@ def ingest_azure_export(obj: Context, sources: tuple[str, ...], connection_strin
 
 @main.command()
 @click.option("--methodology", type=click.Choice(METHODOLOGIES), default="default",
-              show_default=True, help="'ccf' reproduces Cloud Carbon Footprint's numbers.")
+              show_default=True, help=METHODOLOGY_HELP)
 @click.option("--by", "by", default="service", show_default=True,
               help=f"Comma list of: {', '.join(REPORT_KEYS)}, tag:KEY.")
 @click.option("--month", default=None, help="Billing period YYYY-MM (default: all).")
@@ -287,42 +296,85 @@ def ingest_azure_export(obj: Context, sources: tuple[str, ...], connection_strin
 @click.option("--gcp-cfe", is_flag=True,
               help="GCP rows at Google's carbon-free-energy adjusted grid factors "
                    "(market-based; CCF's GCP_USE_CARBON_FREE_ENERGY_PERCENTAGE).")
+@click.option("--notes", "notes_out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the report's notes (confidence, fallbacks, partial months) to "
+                   "this text file, one per line: CSV output has no place for them.")
 @click.pass_obj
 def report(obj: Context, methodology: str, by: str, month: str | None, fmt: str,
-           out: str | None, gcp_cfe: bool, assumptions: str | None) -> None:
+           out: str | None, gcp_cfe: bool, assumptions: str | None,
+           notes_out: str | None) -> None:
     """Cost, energy and CO2e (operational, embodied, total) grouped by KEYS.
+
+    Every format carries the notes a reader needs (how much was extrapolated, fallback
+    regions and coefficients, partial months): under the table, in the Markdown and HTML,
+    as a "notes" field in JSON; for CSV use --notes FILE (they also go to stderr).
 
     \b
     Example:
         ccf-py report --by service,usage_class --month 2026-10
-        ccf-py report --by tag:team --format csv --out team.csv
+        ccf-py report --by tag:team --format csv --out team.csv --notes team-notes.txt
+        ccf-py report --by provider,region --format json --month 2026-10
     """
-    def do() -> tuple[str, str]:
+    def do() -> tuple[str, ReportTable]:
         rules = api.load_assumptions(assumptions) if assumptions else None  # before the db
         with api.open_db(obj.db, read_only=True) as db:
             table = api.report(db, methodology=methodology, by=by, month=month,
                                gcp_cfe=gcp_cfe, assumptions=rules)
         text = render_table(table, fmt)
-        if out:
-            try:
-                Path(out).write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(f"--out {out}: {exc.strerror or exc}") from None
-        return text, "\n".join((*table.notes, confidence_line(table.coverage,
-                                                               table.methodology)))
+        _write(out, text, "--out")
+        _write(notes_out, notes_text(table), "--notes")
+        return text, table
 
-    text, confidence = run(obj, do)
+    text, table = run(obj, do)
     if out:
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(text, nl=not text.endswith("\n"))
-    click.echo(confidence, err=True)  # stderr: CSV and JSON on stdout stay machine-readable
+    # stderr, so CSV and JSON on stdout stay machine-readable: the confidence line always,
+    # every note where the output itself has no place for them
+    lines = report_notes(table) if fmt == "csv" else report_notes(table)[:1]
+    if not (fmt == "table" and not out):  # the terminal table already ends with them
+        click.echo("\n".join(lines), err=True)
+
+
+def _write(path: str | None, text: str, option: str) -> None:
+    if not path:
+        return
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{option} {path}: {exc.strerror or exc}") from None
+
+
+@main.command()
+@click.option("--month", default=None, help="Billing period YYYY-MM (default: all).")
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table",
+              show_default=True)
+@click.pass_obj
+def tags(obj: Context, month: str | None, fmt: str) -> None:
+    """List the tag (label) keys in the bills and how much of the cost carries each.
+
+    Per provider and currency: distinct values, lines carrying the key with a value, their
+    cost and its share of the provider's gross cost. Use a key as `report --by tag:KEY`
+    (AWS cost-allocation tags are stored in snake case: user:CostCenter -> cost_center).
+
+    \b
+    Example:
+        ccf-py tags --month 2026-10
+        ccf-py report --by tag:team --month 2026-10
+    """
+    def do() -> list[tuple]:
+        with api.open_db(obj.db, read_only=True) as db:
+            return api.tags(db, month)
+
+    rows = run(obj, do)
+    click.echo(render_tags(rows, fmt), nl=False)
 
 
 @main.command()
 @click.option("--month", default=None, help="Billing period YYYY-MM (default: the latest).")
 @click.option("--methodology", type=click.Choice(METHODOLOGIES), default="default",
-              show_default=True, help="'ccf' reproduces Cloud Carbon Footprint's numbers.")
+              show_default=True, help=METHODOLOGY_HELP)
 @click.option("--format", "fmt", type=click.Choice(("md", "html")), default="md",
               show_default=True, help="Markdown, or one self-contained HTML page with charts.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
@@ -350,11 +402,7 @@ def monthly(obj: Context, month: str | None, methodology: str, fmt: str, out: st
             report = api.monthly_report(db, month=month, methodology=methodology,
                                         gcp_cfe=gcp_cfe, assumptions=rules)
         text = render_html(report) if fmt == "html" else render_markdown(report)
-        if out:
-            try:
-                Path(out).write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(f"--out {out}: {exc.strerror or exc}") from None
+        _write(out, text, "--out")
         return text
 
     text = run(obj, do)
@@ -368,13 +416,18 @@ def monthly(obj: Context, month: str | None, methodology: str, fmt: str, out: st
 @click.option("--out-dir", type=click.Path(file_okay=False), default="ccf-demo-report",
               show_default=True, help="Folder for the demo database and reports.")
 @click.option("--methodology", type=click.Choice(METHODOLOGIES), default="default",
-              show_default=True)
+              show_default=True, help=METHODOLOGY_HELP)
 @click.pass_obj
 def demo(obj: Context, out_dir: str, methodology: str) -> None:
-    """Ingest a bundled month of AWS, Google Cloud and Azure billing into a fresh database
-    and write its report.
+    """Ingest two bundled months of AWS, Google Cloud and Azure billing into a fresh
+    database and write October's report, compared with September.
 
     Writes OUT_DIR/demo.duckdb, OUT_DIR/report.md and OUT_DIR/report.html.
+
+    \b
+    Example:
+        ccf-py demo --out-dir demo-report && open demo-report/report.html
+        ccf-py --db demo-report/demo.duckdb report --by provider,service --month 2026-10
     """
     from ccf_py.demo import run_demo
 

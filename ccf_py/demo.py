@@ -1,8 +1,9 @@
 """``ccf-py demo``: a fresh database from a bundled multi-cloud month, and its report.
 
 The bundled files (``ccf_py/demo_files/``: an AWS legacy CUR, a Google Cloud billing export as
-newline-delimited JSON and an Azure EA actual-cost export, all October 2026) are synthetic but
-shaped like real exports; :mod:`ccf_py.demo_data` regenerates them byte for byte.
+newline-delimited JSON and an Azure EA actual-cost export, for September and October 2026) are
+synthetic but shaped like real exports; :mod:`ccf_py.demo_data` regenerates them byte for byte.
+The report is October's, compared with September (change and top movers).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from ccf_py.report.monthly import render_html, render_markdown
 DEMO_FILE = "aws_cur_demo_2026-10.csv.gz"
 GCP_DEMO_FILE = "gcp_billing_demo_2026-10.jsonl.gz"
 AZURE_DEMO_FILE = "azure_cost_demo_2026-10.csv.gz"
+# the month before, so the report has something to compare with (generated with seed 7)
+PREVIOUS_MONTH_FILES = ("aws_cur_demo_2026-09.csv.gz", "gcp_billing_demo_2026-09.jsonl.gz",
+                        "azure_cost_demo_2026-09.csv.gz")
 
 
 def demo_file(name: str = DEMO_FILE) -> Path:
@@ -31,10 +35,13 @@ def run_demo(out_dir: Path, *, methodology: str = "default",
     for stale in (db_path, out_dir / "demo.duckdb.wal"):
         stale.unlink(missing_ok=True)
     with api.open_db(db_path) as db:
-        api.ingest_aws_cur(db, [str(demo_file())], progress=progress)
-        api.ingest_gcp_billing(db, [str(demo_file(GCP_DEMO_FILE))], progress=progress)
-        api.ingest_azure_export(db, [str(demo_file(AZURE_DEMO_FILE))], progress=progress)
-        monthly = api.monthly_report(db, methodology=methodology)
+        aws, gcp, azure = PREVIOUS_MONTH_FILES
+        api.ingest_aws_cur(db, [str(demo_file(aws)), str(demo_file())], progress=progress)
+        api.ingest_gcp_billing(db, [str(demo_file(gcp)), str(demo_file(GCP_DEMO_FILE))],
+                               progress=progress)
+        api.ingest_azure_export(db, [str(demo_file(azure)), str(demo_file(AZURE_DEMO_FILE))],
+                                progress=progress)
+        monthly = api.monthly_report(db, month="2026-10", methodology=methodology)
     md, html = out_dir / "report.md", out_dir / "report.html"
     md.write_text(render_markdown(monthly), encoding="utf-8")
     html.write_text(render_html(monthly), encoding="utf-8")

@@ -6,7 +6,9 @@ billing currency (the CUR's unblended cost).
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 Methodology = Literal["default", "ccf"]
@@ -27,6 +29,11 @@ REPORT_KEYS: tuple[str, ...] = (
     "provider", "account", "region", "service", "usage_type", "usage_class",
     "instance_type", "month", "day", "resource_id", "currency",
 )
+
+# ccf-py tags: per provider and currency, a tag key, its distinct values, the lines carrying it
+# with a value, their cost and its share of the provider's gross cost
+TAG_COLUMNS: tuple[str, ...] = ("provider", "currency", "tag_key", "distinct_values", "lines",
+                                "cost", "cost_share")
 
 # gpu_energy_kwh: the part of energy_kwh drawn by GPUs and other accelerators (PUE included)
 METRIC_COLUMNS: tuple[str, ...] = (
@@ -71,6 +78,51 @@ class ReportTable:
 
 
 @dataclass(frozen=True)
+class MonthSpan:
+    """Which days of a billing month the loaded lines cover."""
+
+    month: date          # first day of the month
+    first: date | None   # first day with a charge
+    last: date | None    # last day with a charge (inclusive)
+
+    @property
+    def days_in_month(self) -> int:
+        return calendar.monthrange(self.month.year, self.month.month)[1]
+
+    @property
+    def days_loaded(self) -> int:
+        if self.first is None or self.last is None:
+            return 0
+        return (self.last - self.first).days + 1
+
+    @property
+    def partial(self) -> bool:
+        return self.days_loaded < self.days_in_month
+
+    def note(self) -> str:
+        label = self.month.strftime("%Y-%m")
+        if self.first is None or self.last is None:
+            return (f"{label}: no charge period is recorded for its lines; whether the month "
+                    "is complete is unknown.")
+        return (f"Partial month {label}: {self.days_loaded} of {self.days_in_month} days "
+                f"loaded ({self.first.isoformat()} to {self.last.isoformat()}); totals cover "
+                "those days only.")
+
+
+@dataclass(frozen=True)
+class Mover:
+    """One key's total CO2e this month and the month before (0 where it had none)."""
+
+    keys: tuple[str, ...]
+    previous_kg: float
+    current_kg: float
+
+    @property
+    def change_kg(self) -> float:
+        return self.current_kg - self.previous_kg
+
+
+@dataclass(frozen=True)
 class MonthlyReport:
     """Everything a monthly carbon report shows; rendered to Markdown and HTML."""
 
@@ -88,3 +140,26 @@ class MonthlyReport:
     coverage: tuple[CoverageRow, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
     currency: str = ""              # the bills' currency (ISO code), shown beside costs
+    # how far to trust the totals (api.render.confidence_line), shown in the headline
+    confidence: str = ""
+    by_provider: ReportTable | None = None
+    span: MonthSpan | None = None   # which days of the month are loaded
+    previous_month: str | None = None             # the loaded month before, if any
+    previous_totals: dict[str, float] = field(default_factory=dict)
+    mover_keys: tuple[str, ...] = ()
+    movers: tuple[Mover, ...] = ()  # largest CO2e changes against previous_month
+    sci: object | None = None       # ccf_py.sci's table per service (E, I, M, R, SCI)
+    resource_count: int = 0         # resources with CO2e or cost (top_resources shows the top)
+
+    @property
+    def kg_per_1000_cost(self) -> float | None:
+        cost = float(self.totals.get("cost", 0) or 0)
+        return 1000 * float(self.totals.get("co2e_total_kg", 0) or 0) / cost if cost > 0 \
+            else None
+
+    @property
+    def intensity_gco2e_per_kwh(self) -> float | None:
+        """Energy-weighted grid intensity: operational g CO2e over all kWh."""
+        kwh = float(self.totals.get("energy_kwh", 0) or 0)
+        return 1000 * float(self.totals.get("co2e_operational_kg", 0) or 0) / kwh if kwh > 0 \
+            else None

@@ -38,6 +38,30 @@ def test_help_on_every_command(tmp_path):
         assert r.returncode == 0 and "Usage:" in r.stdout, args
 
 
+def _commands(group, path=()):  # noqa: ANN001, ANN202 - click objects
+    import click
+
+    for name, cmd in group.commands.items():
+        yield (*path, name), cmd
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, (*path, name))
+
+
+def test_every_commands_help_has_an_example_and_says_what_ccf_mode_fixes():
+    from click.testing import CliRunner
+
+    from ccf_py.cli import main
+
+    found = list(_commands(main))
+    assert len(found) >= 10
+    for path, cmd in found:
+        r = CliRunner().invoke(main, [*path, "--help"], terminal_width=200)
+        assert r.exit_code == 0, path
+        assert "Example:" in r.stdout, f"ccf-py {' '.join(path)} --help has no example"
+        if any(p.name == "methodology" for p in cmd.params):
+            assert "except the S3 *ByteHrs unit bug" in " ".join(r.stdout.split()), path
+
+
 def test_report_csv_columns_and_totals(loaded):
     r = ccf("--db", "x.duckdb", "report", "--by", "service,region", "--format", "csv",
             cwd=loaded)
@@ -57,7 +81,8 @@ def test_report_json_to_file_and_env_db(loaded):
             "--methodology", "ccf", cwd=loaded, env={"CCF_PY_DB": "x.duckdb"})
     assert r.returncode == 0, r.stderr
     data = json.loads((loaded / "o.json").read_text())
-    assert {d["usage_class"] for d in data} >= {"storage", "network", "non_usage"}
+    assert {d["usage_class"] for d in data["rows"]} >= {"storage", "network", "non_usage"}
+    assert data["methodology"] == "ccf" and data["notes"][0].startswith("Methodology 'ccf'")
 
 
 def test_default_db_file_in_cwd(tmp_path):
@@ -121,7 +146,7 @@ def test_tag_grouping(tmp_path):
     f = write_cur(tmp_path / "t.csv", rows, header)
     assert ccf("--db", "t.duckdb", "ingest", "aws-cur", str(f), cwd=tmp_path).returncode == 0
     r = ccf("--db", "t.duckdb", "report", "--by", "tag:team", "--format", "json", cwd=tmp_path)
-    data = {d["tag:team"]: d for d in json.loads(r.stdout)}
+    data = {d["tag:team"]: d for d in json.loads(r.stdout)["rows"]}
     assert set(data) == {"a", "b", ""}
     assert data["b"]["energy_kwh"] == pytest.approx(2 * data["a"]["energy_kwh"])
 
@@ -165,7 +190,9 @@ def test_report_prints_how_the_co2e_was_estimated(loaded):
 def test_a_tag_no_line_carries_is_said(loaded, tmp_path):
     r = ccf("--db", "x.duckdb", "report", "--by", "tag:no_such_tag", cwd=loaded)
     assert r.returncode == 0, r.stderr
-    assert "No billed line carries the tag 'no_such_tag'; tags in the bills: none." in r.stderr
+    # the terminal table ends with its notes
+    notes = r.stdout.split("\nNotes:\n", 1)[1]
+    assert "- No billed line carries the tag 'no_such_tag'; tags in the bills: none." in notes
     from ccf_py import api
     from ccf_py.demo import demo_file
 
@@ -179,14 +206,12 @@ def test_a_tag_no_line_carries_is_said(loaded, tmp_path):
 def test_monthly_report_of_ones_own_database(tmp_path):
     """`ccf-py monthly`: the page `demo` writes, for any database; the same numbers as the
     demo's own report of the same bills."""
-    from ccf_py import api
-    from ccf_py.demo import AZURE_DEMO_FILE, GCP_DEMO_FILE, demo_file
+    from ccf_py.demo import demo_file
 
-    db_path = tmp_path / "own.duckdb"
-    with api.open_db(db_path) as db:
-        api.ingest_aws_cur(db, [str(demo_file())])
-        api.ingest_gcp_billing(db, [str(demo_file(GCP_DEMO_FILE))])
-        api.ingest_azure_export(db, [str(demo_file(AZURE_DEMO_FILE))])
+    db_path = tmp_path / "own.duckdb"  # every bundled bill, September and October
+    files = [str(p) for p in sorted(demo_file().parent.glob("*_demo_2026-*.gz"))]
+    assert len(files) == 6
+    assert ccf("--db", str(db_path), "ingest", *files, cwd=tmp_path).returncode == 0
     r = ccf("--db", str(db_path), "monthly", "--month", "2026-10", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     kept = (Path(__file__).resolve().parent.parent / "reports" / "example" / "report.md")

@@ -329,3 +329,20 @@ def test_synthetic_sql_short_month(tmp_path: pathlib.Path) -> None:
     assert (first.isoformat(), last.isoformat()) == ("2027-02-01T00:00:00", "2027-02-28T00:00:00")
     assert end.isoformat() == "2027-03-01T00:00:00"
     assert days == 28
+
+
+@pytest.mark.parametrize("name, provider", [
+    ("aws_cur_demo_2026-09.csv.gz", "aws"),
+    ("gcp_billing_demo_2026-09.jsonl.gz", "gcp"),
+    ("azure_cost_demo_2026-09.csv.gz", "azure"),
+])
+def test_bundled_previous_month_files_regenerate_byte_for_byte(
+        tmp_path: pathlib.Path, name: str, provider: str) -> None:
+    """The September files the demo compares October with: the commands of
+    ccf_py/demo_files/README.md (seed 7) write them byte for byte."""
+    out = tmp_path / name
+    done = subprocess.run([sys.executable, "-m", "ccf_py.demo_data", str(out), "--provider",
+                           provider, "--month", "2026-09", "--seed", "7"],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == (bundled_demo_file().parent / name).read_bytes()

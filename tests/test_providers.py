@@ -194,9 +194,10 @@ def test_costs_in_two_currencies_are_never_added(tmp_path):
     assert table.keys == ("currency", "service")
     assert sorted((r[0], r[1], round(r[2], 2)) for r in table.rows) == [
         ("EUR", "AmazonEC2", 2.0), ("USD", "AmazonEC2", 3.38)]
-    assert table.notes == ("The bills are in 2 currencies (EUR, USD); costs are never added "
-                           "across them, so the report is also grouped by currency.",)
-    assert one.keys == ("currency",) and one.notes == ()
+    assert table.notes[0] == ("The bills are in 2 currencies (EUR, USD); costs are never "
+                              "added across them, so the report is also grouped by currency.")
+    assert one.keys == ("currency",)
+    assert not any("currenc" in n for n in (*table.notes[1:], *one.notes))
 
 
 def test_ratios_never_mix_currencies_and_the_monthly_report_refuses_two(tmp_path):
@@ -231,10 +232,10 @@ def test_rows_without_a_currency_beside_one_currency_are_said(tmp_path):
         table = api.report(db, by="month")
         october = api.report(db, by="month", month="2026-10")
     assert table.keys == ("month",)
-    assert table.notes == ("2 billed rows have no currency recorded (loaded by ccf_py 0.1, or a "
-                           "CUR without lineItem/CurrencyCode); they are taken to be in USD, "
-                           "the other rows' currency.",)
-    assert october.notes == ()
+    assert table.notes[0] == ("2 billed rows have no currency recorded (loaded by ccf_py 0.1, "
+                              "or a CUR without lineItem/CurrencyCode); they are taken to be in "
+                              "USD, the other rows' currency.")
+    assert not any("currency" in n for n in (*table.notes[1:], *october.notes))
 
 
 def test_other_providers_non_usage_charges_are_non_usage(tmp_path):

@@ -8,6 +8,7 @@ import io
 import json
 import math
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -16,7 +17,7 @@ from ccf_py.model import METRIC_COLUMNS, CoverageRow, MonthlyReport, ReportTable
 from ccf_py.report import svg
 from ccf_py.report.monthly import render_html as monthly_html
 from ccf_py.report.monthly import render_markdown
-from ccf_py.report.render import FORMATS, render_table
+from ccf_py.report.render import FORMATS, confidence_line, render_table
 
 EVIL = "<script>alert(1)</script>"
 
@@ -90,10 +91,37 @@ def test_csv_round_trips_full_precision():
 
 
 def test_json_loads_to_same_values_in_column_order():
-    data = json.loads(render_table(TABLE, "json"))
+    doc = json.loads(render_table(TABLE, "json"))
+    data = doc["rows"]
     assert data == TABLE.as_dicts()
     assert all(list(obj) == list(TABLE.columns) for obj in data)
-    assert json.loads(render_table(EMPTY, "json")) == []
+    assert json.loads(render_table(EMPTY, "json"))["rows"] == []
+
+
+def test_json_carries_what_the_numbers_are_and_how_far_to_trust_them():
+    from ccf_py import __version__, coefficients
+
+    table = replace(TABLE, notes=("Partial month 2024-05: 14 of 31 days loaded.",),
+                    coverage=(CoverageRow("direct", 3, 10.0, 2.0),
+                              CoverageRow("from_cost", 1, 5.0, 6.0)))
+    doc = json.loads(render_table(table, "json"))
+    assert doc["methodology"] == table.methodology
+    assert doc["period"] == (table.month or "all loaded months")
+    assert doc["ccf_py_version"] == __version__
+    assert doc["coefficients_fingerprint"] == coefficients.fingerprint()
+    assert doc["notes"] == ["Partial month 2024-05: 14 of 31 days loaded."]
+    # 6 of the 8 kg came from cost ratios: 75.0%, and the line says it is mostly extrapolated
+    assert "75.0% extrapolated from cost ratios (mostly extrapolated" in doc["confidence"]
+    assert doc["coverage"][1] == {"estimate_path": "from_cost", "rows": 1, "cost": 5.0,
+                                  "co2e_total_kg": 6.0}
+
+
+def test_terminal_table_ends_with_the_notes():
+    table = replace(TABLE, notes=("Regions without a grid factor used the AWS average.",))
+    text = render_table(table, "table")
+    tail = text.split("\nNotes:\n", 1)[1]
+    assert tail.splitlines() == [f"- {confidence_line(table.coverage)}",
+                                 "- Regions without a grid factor used the AWS average."]
 
 
 def test_markdown_rows_header_and_total():
@@ -114,8 +142,7 @@ def _parse(num: str) -> float:
 def test_text_table_total_row_equals_sum():
     lines = render_table(TABLE, "table").splitlines()
     assert lines[0].split()[:3] == ["service", "region", "cost"]
-    total = lines[-1].split()
-    assert total[0] == "TOTAL"
+    total = next(line for line in lines if line.startswith("TOTAL")).split()
     totals = TABLE.totals()
     for value, col in zip(total[1:], METRIC_COLUMNS, strict=True):
         assert math.isclose(_parse(value), totals[col], abs_tol=0.006)

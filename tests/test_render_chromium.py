@@ -92,6 +92,10 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            REQUESTED.append(self.path)
+            super().do_GET()
+
     server = ThreadingHTTPServer(("127.0.0.1", 0),
                                  functools.partial(Quiet, directory=str(www)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -102,6 +106,10 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+REQUESTED: list[str] = []  # paths the local server was asked for, in order
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"  # kept after the run
 
 
 def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -189,3 +197,50 @@ def test_monthly_report_renders_in_chromium(site: tuple[str, Path], tmp_path: Pa
     assert len(blank_colours) < len(colours)
     if os.environ.get("CCF_PY_SCREENSHOT"):
         shutil.copyfile(shot, os.environ["CCF_PY_SCREENSHOT"])
+
+
+def console_messages(stderr: str) -> list[str]:
+    """Lines Chromium logs for the page's console (``--enable-logging=stderr``)."""
+    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
+
+
+def test_own_monthly_report_in_chromium(site: tuple[str, Path], tmp_path: Path) -> None:
+    """The page `ccf-py monthly` writes for a real database (the bundled demo bills): every
+    chart drawn, no console message, nothing fetched but the page itself (self-contained),
+    and a screenshot kept in test-artifacts/ for a person to look at."""
+    from ccf_py import api
+    from ccf_py.demo import run_demo
+
+    base, www = site
+    run_demo(tmp_path / "demo")
+    with api.open_db(tmp_path / "demo" / "demo.duckdb", read_only=True) as db:
+        report = api.monthly_report(db, month="2026-10")
+    (www / "report.html").write_text(render_html(report), encoding="utf-8")
+    (www / "bad.html").write_text("<!DOCTYPE html><script>console.error('boom')</script>",
+                                  encoding="utf-8")
+    # the detector itself: a page that logs to the console is seen doing so
+    bad = chromium(tmp_path, "--enable-logging=stderr", "--v=0", "--dump-dom",
+                   f"{base}/bad.html")
+    assert any('"boom"' in m for m in console_messages(bad.stderr))
+
+    REQUESTED.clear()
+    proc = chromium(tmp_path, "--enable-logging=stderr", "--v=0", "--dump-dom",
+                    f"{base}/report.html")
+    assert console_messages(proc.stderr) == []
+    assert [p for p in REQUESTED if p != "/favicon.ico"] == ["/report.html"]
+    dom = proc.stdout
+    # provider, service and region bars, usage classes, the daily line: each drawn with marks
+    charts = dom.split("<svg")[1:]
+    assert len(charts) == 5
+    days = len(report.by_day.rows)
+    assert charts[-1].count("<circle") == days == 31
+    for chart in charts[:-1]:
+        assert chart.count("<rect") >= 3
+    assert "Top movers" in dom and "Change vs" not in dom  # cards say "vs Sep 2026"
+    assert "vs Sep 2026" in dom
+
+    shot = screenshot(tmp_path, f"{base}/report.html", "monthly.png")
+    width, _, colours = png_top_colours(shot)
+    assert width == 1280 and len(colours) > 20
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copyfile(shot, ARTIFACTS / "monthly-report.png")

@@ -106,8 +106,9 @@ def test_ccf_rows_without_a_ratio_are_flagged_and_noted(db):
     assert db.con.execute("SELECT max(energy_kwh) FROM fct_usage_estimates "
                           "WHERE ratio_basis = 'no_known_rows'").fetchone()[0] == 0
     note = f"Not estimated: {unpriced + not_estimated:,} usage rows"
-    assert sum(note in n for n in monthly.notes) == 1  # said once, in the confidence line
-    assert any("CCF's methodology gives them no estimate" in n for n in monthly.notes)
+    assert note in monthly.confidence  # said in the headline's confidence line
+    assert not any(note in n for n in monthly.notes)  # and not again in the notes
+    assert "CCF's methodology gives them no estimate" in monthly.confidence
 
 
 # --- the grouped report against a GROUP BY over the documented per-row relation ----------

@@ -161,7 +161,9 @@ class Classifier(ProviderClassifier):
         note = (f"{itype}: CPU architecture unknown, AWS average watts used"
                 if fallback and shown else "")
         if shown and not gpu_h and ACCELERATOR_FAMILY.match(itype):
-            note += "; its GPUs/accelerators are not in the coefficients and not estimated"
+            # named even without a CPU fallback, so a report can list the instance types
+            note += (f"{'; ' if note else f'{itype}: '}its GPUs/accelerators are not in the "
+                     "coefficients and not estimated")
         embodied = {} if vcpu_service else self._embodied(itype)
         if not embodied and acc:  # p5, g6, trn1...: the host's own embodied is not published
             embodied = self.accelerator_embodied(gpu_h, acc)

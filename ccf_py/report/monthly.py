@@ -10,17 +10,21 @@ external assets. Every string that comes from billing data is escaped.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from html import escape
 
-from ccf_py.model import CoverageRow, MonthlyReport, ReportTable
+from ccf_py.model import METRIC_COLUMNS, CoverageRow, MonthlyReport, ReportTable
 from ccf_py.report import svg
 from ccf_py.report.render import (
+    TOP_N_CHART,
     Extra,
     co2e_chart,
+    column_label,
     format_metric,
     html_page,
     html_table,
+    key_text,
     md_escape,
     md_table,
     metrics_of,
@@ -55,6 +59,9 @@ HEADLINES = (  # (metric, label, unit)
     ("gpu_energy_kwh", "of which GPUs and accelerators", "kWh"),
     ("cost", "Cost", ""),
 )
+# metrics whose change against the month before the headline shows
+CHANGED = ("co2e_total_kg", "energy_kwh", "cost")
+MOSTLY_EXTRAPOLATED = 0.5  # share of CO2e from cost ratios above which the page warns
 
 
 # --- shared helpers ----------------------------------------------------------------------------
@@ -74,10 +81,66 @@ def headline_value(metric: str, value: float) -> str:
     return format_metric("cost", value) if metric == "cost" else svg.fmt_value(value)
 
 
-def headlines(report: MonthlyReport) -> tuple[tuple[str, str, str], ...]:
-    """HEADLINES with the cost in the bills' currency (a monthly report has one)."""
-    return tuple((m, label, report.currency if m == "cost" else unit)
-                 for m, label, unit in HEADLINES)
+def headlines(report: MonthlyReport) -> tuple[tuple[str, str, str, str, str], ...]:
+    """(metric, label, value, unit, change) per headline figure: the totals, the cost in the
+    bills' currency, kg CO2e per 1,000 of that currency and the energy-weighted grid
+    intensity; ``change`` is against the loaded month before (blank without one)."""
+    rows = []
+    for m, label, unit in HEADLINES:
+        value = float(report.totals.get(m, 0) or 0)
+        rows.append((m, label, headline_value(m, value),
+                     report.currency if m == "cost" else unit, change_text(report, m)))
+    per_cost, grid = report.kg_per_1000_cost, report.intensity_gco2e_per_kwh
+    cur = report.currency or "of cost"
+    rows.append(("kg_per_1000_cost", f"{CO2E} per 1,000 {cur}",
+                 svg.fmt_value(per_cost) if per_cost is not None else DASH, f"kg {CO2E}", ""))
+    rows.append(("intensity", "Grid intensity (energy-weighted)",
+                 svg.fmt_value(grid) if grid is not None else DASH, f"g {CO2E}/kWh", ""))
+    return tuple(rows)
+
+
+def change_text(report: MonthlyReport, metric: str) -> str:
+    """"+4.6%" for a metric of CHANGED, when a month before is loaded (against it)."""
+    if metric not in CHANGED or not report.previous_month:
+        return ""
+    before = float(report.previous_totals.get(metric, 0) or 0)
+    now = float(report.totals.get(metric, 0) or 0)
+    if before == 0:
+        return "new" if now else "unchanged"
+    return f"{(now - before) / abs(before):+.1%}"
+
+
+def short_month(month: str) -> str:
+    try:
+        return datetime.strptime(month, "%Y-%m").strftime("%b %Y")
+    except ValueError:
+        return month
+
+
+def period_text(report: MonthlyReport) -> str:
+    """"31 of 31 days loaded" (and "partial month" when it is)."""
+    span = report.span
+    if span is None:
+        return ""
+    if span.first is None:
+        return "days loaded unknown (no charge periods recorded)"
+    text = f"{span.days_loaded} of {span.days_in_month} days loaded"
+    return text + f" ({span.first:%d %b} to {span.last:%d %b}): partial month" \
+        if span.partial else text
+
+
+def extrapolated_share(report: MonthlyReport) -> float:
+    total = sum(c.co2e_total_kg for c in report.coverage)
+    part = sum(c.co2e_total_kg for c in report.coverage if c.path == "from_cost")
+    return part / total if total else 0.0
+
+
+def confidence_text(report: MonthlyReport) -> str:
+    line = report.confidence
+    if extrapolated_share(report) > MOSTLY_EXTRAPOLATED:
+        return "Caution: most of this footprint is extrapolated from cost, not estimated " \
+               "from usage. " + line
+    return line
 
 
 def share_extra(report: MonthlyReport) -> Extra:
@@ -119,6 +182,56 @@ COVERAGE_NOTE = ("Shares are of gross (absolute) cost, so credits and refunds do
                  "other shares past 100%.")
 
 
+def fold_zero_rows(table: ReportTable) -> ReportTable:
+    """Rows with no cost, energy or CO2e at all folded into one "other" row at the end (they
+    say nothing one by one)."""
+    n = len(table.keys)
+    zero = [r for r in table.rows if not any(float(v or 0) for v in r[n:])]
+    if len(zero) < 2:
+        return table
+    kept = tuple(r for r in table.rows if any(float(v or 0) for v in r[n:]))
+    label = f"other ({len(zero)} with no cost, energy or {CO2E})"
+    other = (label, *([""] * (n - 1)), *([0.0] * len(METRIC_COLUMNS)))
+    return replace(table, rows=(*kept, other))
+
+
+def top_caption(table: ReportTable, noun: str, top: int = TOP_N_CHART) -> str:
+    """"Top 15 of 29 services by total CO2e (kg)", or "All 7 services ..." when all fit."""
+    n = len(table.rows)
+    lead = f"Top {top} of {n}" if n > top else f"All {n}"
+    return f"{lead} {noun} by total {CO2E} (kg), operational and embodied."
+
+
+def subtotal_label(shown: int, total: int) -> str:
+    """The footer of a table cut to its top rows: a subtotal of them, not the total."""
+    return f"Top {shown} subtotal" if total > shown else "Total"
+
+
+MOVERS_HEADER = ("Previous month (kg)", "This month (kg)", "Change (kg)", "Change")
+
+
+def mover_rows(report: MonthlyReport) -> list[list[str]]:
+    """Key cells, then CO2e of the month before, this month, change and change in %."""
+    out = []
+    for m in report.movers:
+        pct_text = (f"{m.change_kg / m.previous_kg:+.1%}" if m.previous_kg else "new")
+        if not m.current_kg:
+            pct_text = "gone"
+        out.append([*(key_text(k) for k in m.keys), format_metric("co2e_total_kg",
+                                                                   m.previous_kg),
+                    format_metric("co2e_total_kg", m.current_kg),
+                    f"{m.change_kg:+,.3f}", pct_text])
+    return out
+
+
+def movers_intro(report: MonthlyReport) -> str:
+    if not report.previous_month:
+        return ("No earlier month is loaded (or its bills are in another currency), so there "
+                "is nothing to compare with.")
+    return (f"The {len(report.movers)} largest changes in total {CO2E} from "
+            f"{month_title(report.previous_month)} to {month_title(report.month)}, either way.")
+
+
 def footer_text(report: MonthlyReport) -> str:
     return (f"Methodology: {report.methodology} \u00b7 ccf_py {report.version} \u00b7 "
             f"coefficient fingerprint {report.coefficients_fingerprint} \u00b7 "
@@ -135,33 +248,68 @@ def _sparkline(values: Sequence[float]) -> str:
     return "".join(blocks[min(7, int(max(v, 0) / top * 7.999))] for v in values)
 
 
+def _md_rows(header: Sequence[str], rows: Sequence[Sequence[str]], right_from: int) -> list[str]:
+    align = ["---"] * right_from + ["---:"] * (len(header) - right_from)
+    return ["| " + " | ".join(md_escape(c) if c not in ("---", "---:") else c for c in r)
+            + " |" for r in (header, align, *rows)]
+
+
 def render_markdown(report: MonthlyReport) -> str:
     """The monthly report as GitHub Markdown (tables, a daily sparkline, no images)."""
     share = share_extra(report)
+    period = period_text(report)
     out = [f"# Cloud carbon footprint \u2014 {month_title(report.month)}", "",
-           f"Methodology `{report.methodology}` \u00b7 ccf_py {report.version}", "",
-           "## Headline", "", "| Metric | Value |", "|---|---:|"]
-    for metric, label, unit in headlines(report):
-        value = headline_value(metric, float(report.totals.get(metric, 0) or 0))
-        out.append(f"| {label} | {value} {unit} |".replace("  |", " |"))
-    sections = (("By service", report.by_service, [share]),
-                ("By region", report.by_region, [share, INTENSITY_EXTRA]),
-                ("By account", report.by_account, [share]),
-                ("By usage class", report.by_usage_class, [share]))
-    for title, table, extra in sections:
-        out += ["", f"## {title}", "", md_table(table, extra).rstrip()]
+           f"Methodology `{report.methodology}` \u00b7 ccf_py {report.version}"
+           + (f" \u00b7 {period}" if period else ""), "",
+           "## Headline", ""]
+    if report.confidence:
+        out += [f"> **{md_escape(confidence_text(report))}**", ""]
+    when = f"Change vs {short_month(report.previous_month)}" if report.previous_month else ""
+    out += ["| Metric | Value |" + (f" {when} |" if when else ""),
+            "|---|---:|" + ("---:|" if when else "")]
+    for _, label, value, unit, change in headlines(report):
+        cells = [label, f"{value} {unit}".strip()] + ([change or DASH] if when else [])
+        out.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
+    for title, table, extra in _tables(report, share):
+        out += ["", f"## {title}", "", md_table(fold_zero_rows(table), extra).rstrip()]
     days = sorted_days(report.by_day)
     spark = _sparkline([metrics_of(report.by_day, r)["co2e_total_kg"] for r in days])
     out += ["", "## Daily trend", ""]
     if spark:
-        out += [f"Daily total {CO2E}: `{spark}`", ""]
+        out += [f"Daily total {CO2E} (kg), {days and row_label(report.by_day, days[0])} to "
+                f"{days and row_label(report.by_day, days[-1])}: `{spark}`", ""]
     out.append(md_table(ReportTable(report.by_day.keys, tuple(days),
                                     report.by_day.methodology)).rstrip())
-    out += ["", "## Top resources", "", md_table(report.top_resources, [share]).rstrip()]
+    top = report.top_resources
+    out += ["", "## Top resources", "", _resources_caption(report), "",
+            md_table(top, [share], subtotal_label(len(top.rows),
+                                                   report.resource_count)).rstrip()]
+    out += ["", "## Top movers", "", movers_intro(report)]
+    if report.movers:
+        header = [column_label(k) for k in report.mover_keys] + list(MOVERS_HEADER)
+        out += ["", *_md_rows(header, mover_rows(report), len(report.mover_keys))]
     out += ["", "## Coverage", "", *_md_coverage(report)]
     out += ["", "## Notes", "", f"- {CAVEATS}", *(f"- {md_escape(n)}" for n in report.notes)]
     out += ["", "---", "", f"_{md_escape(footer_text(report))}_", ""]
     return "\n".join(out)
+
+
+def _tables(report: MonthlyReport, share: Extra) -> list[tuple[str, ReportTable, list[Extra]]]:
+    tables = []
+    if report.by_provider is not None and len(report.by_provider.rows) > 1:
+        tables.append(("By provider", report.by_provider, [share, INTENSITY_EXTRA]))
+    return [*tables, ("By service", report.by_service, [share]),
+            ("By region", report.by_region, [share, INTENSITY_EXTRA]),
+            ("By account", report.by_account, [share]),
+            ("By usage class", report.by_usage_class, [share])]
+
+
+def _resources_caption(report: MonthlyReport) -> str:
+    shown, total = len(report.top_resources.rows), report.resource_count
+    if not total:
+        return "No billed line names a resource."
+    lead = f"Top {shown} of {total:,}" if total > shown else f"All {total:,}"
+    return f"{lead} resources by total {CO2E}."
 
 
 def _md_coverage(report: MonthlyReport) -> list[str]:
@@ -178,13 +326,22 @@ def _md_coverage(report: MonthlyReport) -> list[str]:
 
 def _cards(report: MonthlyReport) -> str:
     cards = []
-    for i, (metric, label, unit) in enumerate(headlines(report)):
-        value = headline_value(metric, float(report.totals.get(metric, 0) or 0))
+    for i, (_, label, value, unit, change) in enumerate(headlines(report)):
         cls = "card main" if i == 0 else "card"
+        when = short_month(report.previous_month or "")
+        delta = f'<div class="delta">{escape(change)} vs {escape(when)}</div>' if change else ""
         cards.append(f'<div class="{cls}"><div class="label">{escape(label)}</div>'
                      f'<div class="value">{escape(value)}<span class="unit">{escape(unit)}'
-                     "</span></div></div>")
+                     f"</span></div>{delta}</div>")
     return f'<section class="cards" aria-label="Headline totals">{"".join(cards)}</section>'
+
+
+def _confidence(report: MonthlyReport) -> str:
+    if not report.confidence:
+        return ""
+    warn = extrapolated_share(report) > MOSTLY_EXTRAPOLATED
+    return (f'<p class="confidence{" warn" if warn else ""}" role="note">'
+            f"{escape(confidence_text(report))}</p>")
 
 
 def _section(title: str, *parts: str) -> str:
@@ -208,11 +365,34 @@ def _daily(report: MonthlyReport) -> str:
     days = sorted_days(table)
     chart = svg.line_chart([row_label(table, r) for r in days],
                            [metrics_of(table, r)["co2e_total_kg"] for r in days],
-                           title=f"Daily total {CO2E} (kg)", unit=f"kg {CO2E}")
+                           title=f"Daily total {CO2E} (kg)", unit=f"kg {CO2E}",
+                           x_label="Day (UTC)")
     sorted_table = ReportTable(table.keys, tuple(days), table.methodology, table.month)
     details = (f"<details><summary>Daily figures ({len(days)} days)</summary>"
                f"{html_table(sorted_table)}</details>")
-    return _section("Daily trend", _figure(chart, f"Total {CO2E} per day (kg)."), details)
+    period = period_text(report)
+    caption = f"Total {CO2E} per day (kg), every day in date order" \
+        + (f"; {period}." if period else ".")
+    return _section("Daily trend", _figure(chart, caption), details)
+
+
+def _movers(report: MonthlyReport) -> str:
+    intro = f'<p class="muted">{escape(movers_intro(report))}</p>'
+    if not report.movers:
+        return _section("Top movers", intro)
+    nkeys = len(report.mover_keys)
+    header = [column_label(k) for k in report.mover_keys] + list(MOVERS_HEADER)
+    num = ' class="num"'
+    head = "".join(f'<th scope="col"{num if i >= nkeys else ""}>{escape(h)}</th>'
+                   for i, h in enumerate(header))
+    body = "".join(
+        "<tr>" + f'<th scope="row">{escape(r[0])}</th>'
+        + "".join(f"<td>{escape(c)}</td>" for c in r[1:nkeys])
+        + "".join(f'<td class="num">{escape(c)}</td>' for c in r[nkeys:]) + "</tr>"
+        for r in mover_rows(report))
+    table = (f'<div class="scroll"><table><caption>Largest changes in total {CO2E}</caption>'
+             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+    return _section("Top movers", intro, table)
 
 
 def _html_coverage(report: MonthlyReport) -> str:
@@ -240,36 +420,44 @@ def _notes(report: MonthlyReport) -> str:
                     f"<ul>{items}</ul>" if items else "")
 
 
+def _grouped_section(title: str, table: ReportTable, extra: list[Extra], noun: str,
+                     chart: bool) -> str:
+    folded = fold_zero_rows(table)
+    figure = ""
+    if chart:
+        chart_title = f"{CO2E} (kg) by {noun.rstrip('s')}, operational vs embodied"
+        figure = _figure(co2e_chart(table, chart_title), top_caption(table, noun))
+    if title == "By usage class":
+        figure = _figure(_usage_class_chart(table),
+                         f"Total {CO2E} (kg) of each usage class; non-usage rows (tax, "
+                         "credits) carry no emissions.")
+    caption = f"Emissions, energy and cost {title.lower()}"
+    return _section(title, figure, html_table(folded, caption, extra))
+
+
 def render_html(report: MonthlyReport) -> str:
     """The monthly report as one self-contained HTML page (inline CSS and SVG, no scripts)."""
     share = share_extra(report)
     title = f"Cloud carbon footprint \u2014 {month_title(report.month)}"
-    svc_title = f"{CO2E} (kg) by service, operational vs embodied"
-    reg_title = f"{CO2E} (kg) by region, operational vs embodied"
+    period = period_text(report)
+    charted = {"By service": "services", "By region": "regions", "By provider": "providers"}
+    top = report.top_resources
     parts = [
         f"<header><h1>{escape(title)}</h1>"
         f'<p class="subtitle">Methodology <code>{escape(report.methodology)}</code> \u00b7 '
-        f"ccf_py {escape(report.version)}</p></header>",
+        f"ccf_py {escape(report.version)}"
+        + (f" \u00b7 {escape(period)}" if period else "") + "</p></header>",
         _cards(report),
-        _section("By service", _figure(co2e_chart(report.by_service, svc_title),
-                                       "Top 15 services by total CO\u2082e."),
-                 html_table(report.by_service, "Emissions, energy and cost by service",
-                            [share])),
-        _section("By region", _figure(co2e_chart(report.by_region, reg_title),
-                                      "Top 15 regions by total CO\u2082e."),
-                 html_table(report.by_region, "Emissions by region, with the implied grid "
-                            "carbon intensity (operational CO\u2082e per kWh)",
-                            [share, INTENSITY_EXTRA])),
-        _section("By account", html_table(report.by_account, "Emissions by account", [share])),
-        _section("By usage class", _figure(_usage_class_chart(report.by_usage_class),
-                                           "Non-usage rows (tax, credits) carry no emissions."),
-                 html_table(report.by_usage_class, "Emissions by usage class", [share])),
+        _confidence(report),
+        *(_grouped_section(t, table, extra, charted.get(t, t[3:]), t in charted)
+          for t, table, extra in _tables(report, share)),
         _daily(report),
-        _section("Top resources", html_table(report.top_resources,
-                                             "Resources with the largest CO\u2082e", [share])),
+        _section("Top resources", html_table(top, _resources_caption(report), [share],
+                                             subtotal_label(len(top.rows),
+                                                            report.resource_count))),
+        _movers(report),
         _html_coverage(report),
         _notes(report),
         f"<footer>{escape(footer_text(report))}</footer>",
     ]
-    return html_page(title, "\n".join(parts))
-
+    return html_page(title, "\n".join(p for p in parts if p))

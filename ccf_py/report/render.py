@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
 from ccf_py.errors import ConfigError
-from ccf_py.model import METRIC_COLUMNS, CoverageRow, ReportTable
+from ccf_py.model import METRIC_COLUMNS, TAG_COLUMNS, CoverageRow, ReportTable
 from ccf_py.report import svg
 
 FORMATS: tuple[str, ...] = ("table", "csv", "json", "md", "html")
@@ -90,7 +90,8 @@ def column_label(column: str) -> str:
 
 
 def format_metric(column: str, value: float | None) -> str:
-    """Cost with 2 decimals, physical quantities with 3 (tiny ones in scientific notation)."""
+    """Cost with 2 decimals, physical quantities with 3; below 0.001 three significant
+    digits (0.000959), never scientific notation."""
     if value is None:
         return ""
     v = float(value)
@@ -98,7 +99,7 @@ def format_metric(column: str, value: float | None) -> str:
         return f"{v:,.2f}"
     if v == 0 or abs(v) >= 0.001 or not math.isfinite(v):
         return f"{v:,.3f}"
-    return f"{v:.2e}"
+    return svg.fmt_value(v)
 
 
 def key_text(value: object) -> str:
@@ -156,9 +157,25 @@ def _json_value(value: object) -> object:
 
 
 def render_json(table: ReportTable) -> str:
+    """One JSON object: what the numbers are (methodology, period, ccf_py version, coefficient
+    fingerprint), how far to trust them (coverage, confidence, notes), then the rows."""
+    from ccf_py import __version__, coefficients
+
     rows = [{c: _json_value(v) for c, v in zip(table.columns, row, strict=True)}
             for row in table.rows]
-    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    doc = {
+        "methodology": table.methodology,
+        "period": table.month or "all loaded months",
+        "ccf_py_version": __version__,
+        "coefficients_fingerprint": coefficients.fingerprint(),
+        "keys": list(table.keys),
+        "confidence": confidence_line(table.coverage, table.methodology),
+        "notes": list(table.notes),
+        "coverage": [{"estimate_path": c.path, "rows": c.rows, "cost": _json_value(c.cost),
+                      "co2e_total_kg": _json_value(c.co2e_total_kg)} for c in table.coverage],
+        "rows": rows,
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 def _csv_value(value: object) -> str:
@@ -183,10 +200,35 @@ def render_csv(table: ReportTable) -> str:
     return buf.getvalue()
 
 
+def render_tags(rows: Sequence[tuple], fmt: str) -> str:
+    """``ccf-py tags`` rows (``api.TAG_COLUMNS``) as a terminal table, CSV or JSON."""
+    if fmt == "json":
+        return json.dumps([{c: _json_value(v) for c, v in zip(TAG_COLUMNS, r, strict=True)}
+                           for r in rows], indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(TAG_COLUMNS)
+        writer.writerows([[_csv_value(v) for v in r] for r in rows])
+        return buf.getvalue()
+    if not rows:
+        return "No billed line carries a tag or label.\n"
+    header = ["Provider", "Currency", "Tag key", "Values", "Lines", "Cost", "Share of cost"]
+    body = [[p, c, k, f"{n:,}", f"{lines:,}", f"{cost:,.2f}",
+             f"{share:.1%}" if share is not None else "\u2013"]
+            for p, c, k, n, lines, cost, share in rows]
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+    out = ["  ".join(c.ljust(w) if i < 3 else c.rjust(w)
+                     for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
+           for r in [header, *body]]
+    return "\n".join(out) + "\n"
+
+
 # --- terminal table ----------------------------------------------------------------------------
 
 def render_text(table: ReportTable) -> str:
-    """Aligned columns for a terminal: keys left, numbers right, a rule and a TOTAL line."""
+    """Aligned columns for a terminal: keys left, numbers right, a rule and a TOTAL line, then
+    the notes a reader needs (how far to trust the numbers, fallbacks, partial months)."""
     header = list(_key_columns(table)) + list(METRIC_COLUMNS)
     nkeys = len(_key_columns(table))
     if not table.rows:
@@ -200,7 +242,13 @@ def render_text(table: ReportTable) -> str:
 
     rule = "  ".join("-" * w for w in widths)
     lines = [line(header), rule, *(line(r) for r in body[:-1]), rule, line(body[-1])]
-    return "\n".join(lines) + "\n"
+    notes = [f"- {n}" for n in report_notes(table)]
+    return "\n".join([*lines, "", "Notes:", *notes]) + "\n"
+
+
+def notes_text(table: ReportTable) -> str:
+    """The notes of a report as plain text, one per line (``report --notes FILE``)."""
+    return "".join(f"{n}\n" for n in report_notes(table))
 
 
 # --- Markdown ----------------------------------------------------------------------------------
@@ -257,6 +305,10 @@ h2 { font-size: 1.25rem; margin: 34px 0 10px; padding-bottom: 4px;
 .card .value { font-size: 1.45rem; font-weight: 650; font-variant-numeric: tabular-nums; }
 .card .unit { color: #55605a; font-size: .85rem; margin-left: 3px; }
 .card.main { border-color: #2a7f62; background: #eef7f3; }
+.card .delta { color: #55605a; font-size: .8rem; }
+.confidence { margin: 14px 0 0; padding: 10px 14px; border-left: 4px solid #2a7f62;
+  background: #f3f8f6; }
+.confidence.warn { border-color: #b3261e; background: #fdf0ef; font-weight: 600; }
 figure { margin: 8px 0 14px; }
 figcaption { color: #55605a; font-size: .85rem; }
 svg.chart { display: block; max-width: 100%; height: auto;

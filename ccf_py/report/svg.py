@@ -26,18 +26,21 @@ LEGEND_H = 28
 MAX_LABEL_CHARS = 34
 
 
-def fmt_value(value: float) -> str:
-    """Compact, human number for chart labels: thousands separators, few decimals."""
+def fmt_value(value: float, significant: int = 3) -> str:
+    """A number for people: thousands separators, ``significant`` digits below 100, never
+    scientific notation (0.000959, not 9.59e-04)."""
     a = abs(value)
-    if a == 0:
-        return "0"
+    if a == 0 or not math.isfinite(value):
+        return "0" if a == 0 else str(value)
     if a >= 100:
         return f"{value:,.0f}"
-    if a >= 1:
-        return f"{value:,.2f}"
-    if a >= 0.001:
-        return f"{value:.3f}"
-    return f"{value:.1e}"
+    decimals = significant - 1 - math.floor(math.log10(a))
+    if decimals > MAX_DECIMALS:
+        return f"{'-' if value < 0 else ''}<0.{'0' * (MAX_DECIMALS - 1)}1"
+    return f"{value:,.{max(decimals, 0)}f}"
+
+
+MAX_DECIMALS = 9
 
 
 def nice_ticks(vmax: float, count: int = 4) -> list[float]:
@@ -118,7 +121,7 @@ def stacked_bar_chart(labels: Sequence[str],
                            f'fill="{legend[s][1]}"><title>{escape(tip)}</title></rect>')
             x += w
         out.append(f'<text x="{x + 4:.1f}" y="{y + BAR_H - 3:.1f}" fill="#333">'
-                   f'{escape(fmt_value(totals[i]))}</text>')
+                   f'{escape(_with_unit(totals[i], unit))}</text>')
     out.append(_baseline(LEGEND_H, height - 6))
     out.append("</svg>")
     return "".join(out)
@@ -142,10 +145,16 @@ def bar_chart(labels: Sequence[str], values: Sequence[float | None], *, title: s
         out.append(f'<rect x="{LABEL_W}" y="{y:.1f}" width="{w:.1f}" height="{BAR_H}" '
                    f'fill="{color}"><title>{escape(tip)}</title></rect>')
         out.append(f'<text x="{LABEL_W + w + 4:.1f}" y="{y + BAR_H - 3:.1f}" fill="#333">'
-                   f'{escape(fmt_value(v))}</text>')
+                   f'{escape(_with_unit(v, unit))}</text>')
     out.append(_baseline(2, height - 4))
     out.append("</svg>")
     return "".join(out)
+
+
+def _with_unit(value: float, unit: str) -> str:
+    """The value printed after a bar, with the unit's first word ("262 kg")."""
+    short = unit.split()[0] if unit else ""
+    return f"{fmt_value(value)} {short}".strip()
 
 
 def _baseline(y0: float, y1: float) -> str:
@@ -154,12 +163,12 @@ def _baseline(y0: float, y1: float) -> str:
 
 def line_chart(labels: Sequence[str], values: Sequence[float | None], *, title: str,
                unit: str = "", color: str = LINE_COLOR, width: int = WIDTH,
-               height: int = 240) -> str:
+               height: int = 256, x_label: str = "") -> str:
     """Area + line chart over ordered ``labels`` (e.g. days), with a y axis from zero."""
     if not labels:
         return _empty(title, width)
     vals = [_clean(v) for v in values]
-    left, right, top, bottom = 64, 16, 24, 36
+    left, right, top, bottom = 64, 16, 24, 52
     plot_w, plot_h = width - left - right, height - top - bottom
     ticks = nice_ticks(max(vals))
     ymax = ticks[-1]
@@ -186,7 +195,10 @@ def line_chart(labels: Sequence[str], values: Sequence[float | None], *, title: 
     step = max(1, math.ceil(n / 8))
     for i in range(0, n, step):
         anchor = "end" if i == n - 1 and n > 1 else "middle"
-        out.append(f'<text x="{xs[i]:.1f}" y="{height - 12}" text-anchor="{anchor}" '
+        out.append(f'<text x="{xs[i]:.1f}" y="{height - 28}" text-anchor="{anchor}" '
                    f'fill="#555">{escape(str(labels[i]))}</text>')
+    if x_label:
+        out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle" '
+                   f'fill="#555">{escape(x_label)}</text>')
     out.append("</svg>")
     return "".join(out)

@@ -1,0 +1,162 @@
+"""What a reader must know to read a report right, computed from the estimated lines.
+
+Every output carries these notes (the monthly page, ``report`` in every format, SCI, the FOCUS
+export): which methodology ran, which regions fell back to a provider average, which usage
+was estimated with fallback coefficients, which GPUs and accelerators were not estimated,
+what free-tier usage adds, that storage classes of one medium share one coefficient, and
+whether the month is only partly loaded.
+
+``lines`` arguments name the relation of estimated lines: ``int_usage_lines`` (one row per
+billed line, the monthly report) or ``int_usage_keyed_lines`` (the grouped report's sums).
+Both are names of ccf_py's own SQL models, never user text.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timedelta
+
+import duckdb
+
+from ccf_py.model import MonthSpan
+
+CCF_NOTE = ("Methodology 'ccf' reproduces Cloud Carbon Footprint (embodied divided by vCPUs "
+            "twice, S3 replication 6) except its S3 *ByteHrs unit bug, which ccf_py fixes. "
+            "Energy never includes CCF's 'embodied kWh'.")
+DEFAULT_NOTE = ("Methodology 'default': CCF's coefficients with its documented quirks fixed "
+                "(embodied kept separate and not divided by vCPUs twice, S3 replication 3, S3 "
+                "GB-Mo units, Fargate memory as memory; GCP: processors by machine family, GPU "
+                "models from the SKU, embodied once per VM, SSD-backed disks as SSD, "
+                "multi-regions at their regions' mean; README, 'Methodology').")
+ACCELERATOR_MARK = "not in the coefficients and not estimated"
+MAX_LISTED = 20
+
+
+def estimate_notes(con: duckdb.DuckDBPyConnection, methodology: str,
+                   lines: str) -> tuple[str, ...]:
+    """The methodology, fallback regions, accelerators not estimated, other fallback
+    coefficients, free-tier usage and storage media, for the estimated ``lines``."""
+    return (*methodology_notes(con, methodology, lines), *fallback_region_notes(con, lines),
+            *fallback_notes(con, lines), *free_tier_notes(con, lines),
+            *storage_notes(con, lines))
+
+
+def methodology_notes(con: duckdb.DuckDBPyConnection, methodology: str,
+                      lines: str) -> tuple[str, ...]:
+    if methodology != "ccf":
+        return (DEFAULT_NOTE,)
+    # dual/multi-regions of coef_region_groups: CCF's own row (a sum, for GCP) is used
+    groups = con.execute(
+        f"SELECT DISTINCT f.provider, f.region FROM {lines} f "
+        "JOIN coef_region_groups g ON g.provider = f.provider "
+        "AND g.region = lower(f.region) ORDER BY 1, 2").fetchall()
+    if not groups:
+        return (CCF_NOTE,)
+    names = ", ".join(f"{p} {r}" for p, r in groups)
+    return (CCF_NOTE, f"As CCF, multi- and dual-regions ({names}) use CCF's own factor for "
+                      "the region name (for GCP the SUM of its regions' factors: us 2,805 "
+                      "g/kWh); the default methodology uses their mean.")
+
+
+def fallback_region_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:
+    rows = con.execute(
+        f"""SELECT f.provider, list(DISTINCT f.region), any_value(g.gco2e_per_kwh)
+            FROM {lines} f
+            LEFT JOIN coef_grid_intensity g ON g.provider = f.provider AND g.region = '*'
+            WHERE f.fallback_region AND f.estimate_path IN ('direct', 'fallback', 'from_cost')
+            GROUP BY f.provider ORDER BY f.provider""").fetchall()
+    notes = []
+    for provider, regions, average in rows:
+        names = ", ".join(str(r) if r else "rows without a region (e.g. CloudFront edge)"
+                          for r in sorted(regions, key=str))
+        grid = f"{average:.1f} g CO2e/kWh" if average is not None else "none known"
+        notes.append(f"Regions without a grid factor used the {provider.upper()} average "
+                     f"({grid}): {names}.")
+    return tuple(notes)
+
+
+def fallback_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:
+    """The classifier's notes; GPUs and accelerators left out get a note of their own (their
+    energy is missing, not approximated)."""
+    found = [r[0] for r in con.execute(
+        f"SELECT DISTINCT note FROM {lines} WHERE note <> '' ORDER BY 1").fetchall()]
+    accel = [n for n in found if ACCELERATOR_MARK in n]
+    other = [n for n in found if ACCELERATOR_MARK not in n]
+    notes = []
+    if accel:
+        names = sorted({n.split(":", 1)[0] for n in accel})
+        notes.append("GPUs and accelerators not estimated (no power coefficient; their energy "
+                     f"is missing, the host's CPU, memory and embodied are in): "
+                     f"{', '.join(names[:MAX_LISTED])}"
+                     f"{f' and {len(names) - MAX_LISTED} more' if len(names) > MAX_LISTED else ''}"
+                     ".")
+    if other:
+        more = f"; and {len(other) - MAX_LISTED} more" if len(other) > MAX_LISTED else ""
+        notes.append("Fallback coefficients: " + "; ".join(other[:MAX_LISTED]) + more + ".")
+    return tuple(notes)
+
+
+def free_tier_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:
+    """Usage billed at zero cost (free tier): its emissions count, its cost is zero, and a
+    kWh-per-cost ratio is never learned from or applied to it."""
+    n, kg = con.execute(
+        f"""SELECT sum(lines), sum(ccf_operational_kg(direct_kwh, gco2e_per_kwh)
+                                   + embodied_kg)
+            FROM {lines}
+            WHERE line_item_type = 'Usage' AND unblended_cost = 0 AND NOT priced
+              AND usage_amount <> 0""").fetchone()
+    if not n:
+        return ()
+    return (f"{int(n):,} usage lines billed at zero cost (free tier) are estimated from their "
+            f"quantities ({float(kg or 0):,.3f} kg CO2e) and add nothing to the cost; none is "
+            "extrapolated from or priced at list cost.",)
+
+
+def storage_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:
+    """Storage is estimated per medium (HDD or SSD watts per TB): the classes of one medium
+    (S3 Standard, Infrequent Access, Glacier...) share one coefficient, so moving data between
+    them changes no estimate. Said when the bills hold several such usage types."""
+    rows = con.execute(
+        f"""SELECT provider, storage_wh_per_tb_hour, count(DISTINCT usage_type)
+            FROM {lines} WHERE usage_class = 'storage' AND storage_wh_per_tb_hour > 0
+            GROUP BY ALL ORDER BY 1, 2""").fetchall()
+    per: dict[str, list[str]] = {}
+    for provider, wh, n in rows:
+        per.setdefault(provider, []).append(f"{n} at {wh:g} Wh/TB-h")
+    parts = [f"{p.upper()} {', '.join(v)}" for p, v in per.items()
+             if sum(n for q, _, n in rows if q == p) > 1]
+    if not parts:
+        return ()
+    return ("Storage is estimated per medium (HDD or SSD), not per storage class; storage "
+            f"usage types by coefficient: {'; '.join(parts)}. Moving data between classes "
+            "of one medium (e.g. S3 Standard to Glacier) changes no estimate.",)
+
+
+def month_span(con: duckdb.DuckDBPyConnection, month: date) -> MonthSpan:
+    """The days of ``month`` that its billed lines cover, clipped to the month: from the first
+    charge's day to the last charge's day. Lines whose charge period is the whole month (fees,
+    taxes, Route 53 zones in a daily CUR) say nothing about which days are loaded, so the
+    last day is the last *start*; only when every line starts on one day (a monthly
+    granularity export) does their end tell how far the month goes."""
+    has_end = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'billed_lines' "
+        "AND column_name = 'charge_period_end'").fetchone()[0]
+    end = "charge_period_end" if has_end else "NULL"
+    first, last_start, last_end = con.execute(
+        f"SELECT min(charge_period_start), max(charge_period_start), max({end}) "
+        "FROM billed_lines WHERE billing_period_start = ? AND charge_period_start IS NOT NULL",
+        [month]).fetchone()
+    if first is None:
+        return MonthSpan(month, None, None)
+    month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    last = last_start.date()
+    if last == first.date() and isinstance(last_end, datetime) and last_end > last_start:
+        # an end at midnight closes the day before it
+        last = (last_end - timedelta(microseconds=1)).date()
+    return MonthSpan(month, max(first.date(), month), min(last, month_end))
+
+
+def partial_month_notes(con: duckdb.DuckDBPyConnection, months: list[date]) -> tuple[str, ...]:
+    """One note per month whose loaded lines do not cover all its days."""
+    spans = [month_span(con, m) for m in months]
+    return tuple(s.note() for s in spans if s.partial)

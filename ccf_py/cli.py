@@ -496,5 +496,52 @@ def measure(obj: Context, region: str | None, provider: str, tags: tuple[str, ..
     sys.exit(run.exit_code)
 
 
+@main.group()
+def compare() -> None:
+    """What-if comparisons: the same usage with another storage class, region, instance
+    family or start time. Every comparison lists its assumptions and their sources.
+
+    \b
+    Example:
+        ccf-py compare storage --list
+        ccf-py compare region --to best --month 2026-10
+    """
+
+
+def compare_output(fn):  # noqa: ANN001, ANN201 - a click decorator
+    """--format, --out and --notes, as `report` has them, for every compare command."""
+    from ccf_py.compare.render import FORMATS as COMPARE_FORMATS
+
+    fn = click.option("--notes", "notes_out", type=click.Path(dir_okay=False), default=None,
+                      help="Also write the assumptions and notes to this text file.")(fn)
+    fn = click.option("--out", type=click.Path(dir_okay=False), default=None,
+                      help="Write to this file instead of stdout.")(fn)
+    return click.option("--format", "fmt", type=click.Choice(COMPARE_FORMATS),
+                        default="table", show_default=True)(fn)
+
+
+def emit_comparison(obj: Context, build, fmt: str, out: str | None,  # noqa: ANN001
+                    notes_out: str | None) -> None:
+    """Run ``build()`` (-> Comparison), render it in ``fmt``, write or print it; the
+    assumptions and notes also go to stderr for CSV (which has no place for them)."""
+    from ccf_py.compare.render import notes_text as comparison_notes
+    from ccf_py.compare.render import render_comparison
+
+    def do():  # noqa: ANN202
+        comp = build()
+        text = render_comparison(comp, fmt)
+        _write(out, text, "--out")
+        _write(notes_out, comparison_notes(comp), "--notes")
+        return comp, text
+
+    comp, text = run(obj, do)
+    if out:
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+    if fmt == "csv":
+        click.echo(comparison_notes(comp), err=True, nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

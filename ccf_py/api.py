@@ -610,3 +610,70 @@ def record_measurement(db: Database, result, **fields) -> str:  # noqa: ANN001, 
     from ccf_py.measure import store
 
     return store.insert(db.con, result, **fields)
+
+
+# --- Software Carbon Intensity (ccf_py.sci) ---
+
+def sci(db: Database, units: str | os.PathLike[str] | None = None, *, month: str | None = None,
+        by: str | Sequence[str] | None = None, methodology: str = "default",
+        assumptions: Assumptions | str | os.PathLike[str] | None = None):  # noqa: ANN201
+    """SCI = ((E x I) + M) per R per key and month (:class:`ccf_py.sci.SciTable`).
+
+    ``units``: a CSV ``month, <key columns>, functional_unit, units`` giving R; None gives E,
+    I, O and M with no SCI and a note saying a units file is needed. ``by``: ``service``,
+    ``account``, ``provider``, ``tag:KEY`` or a comma list of them; None takes the units
+    file's key columns (``service`` without a file). ``month``: one month; None: the units
+    file's months (each must be loaded), or every loaded month without a file. Grid factors
+    are always location-based (SCI excludes market-based measures: no ``gcp_cfe``).
+    """
+    from ccf_py import sci as scimod
+
+    check_methodology(methodology)
+    assumptions = _assumptions(assumptions)
+    table_units = scimod.read_units(units) if units is not None else None
+    keys = scimod.resolve_keys(by, table_units)
+    months = scimod.months_to_report(table_units, _loaded_month(db, month),
+                                     available_months(db))
+    reports, coverages, months_of = {}, [], {}
+    for m in months:
+        table = report(db, methodology=methodology, by=scimod.detail_keys(keys), month=m,
+                       assumptions=assumptions)
+        reports[m] = table
+        coverages.append(table.coverage)
+        # costs play no part in SCI: the report's currency notes do not apply
+        drop = set(_currencies(db, m)[1])
+        if table.keys[:1] == ("currency",):
+            drop.add(table.notes[0])
+        for n in table.notes:
+            if n not in drop:
+                months_of.setdefault(n, []).append(m)
+    # a note of some of the months says which
+    notes = [n if len(ms) == len(months) else f"{', '.join(ms)}: {n}"
+             for n, ms in months_of.items()]
+    coverage = scimod.merge_coverage(coverages)
+    return scimod.build(keys, reports, methodology, table_units, notes,
+                        confidence_line(coverage, methodology), coverage)
+
+
+def sci_df(db: Database, units: str | os.PathLike[str] | None = None, *,
+           month: str | None = None, by: str | Sequence[str] | None = None,
+           methodology: str = "default",
+           assumptions: Assumptions | str | os.PathLike[str] | None = None):  # noqa: ANN201
+    """:func:`sci` as a pandas DataFrame (columns as ``ccf-py sci --format csv``; empty
+    units and SCI are NaN); ``DataFrame.attrs`` holds ``notes``, ``boundary``,
+    ``methodology``, ``period`` and ``ccf_py_version``. Needs ``pip install 'ccf-py[pandas]'``."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ConfigError("api.sci_df needs pandas: pip install 'ccf-py[pandas]'") from None
+    from ccf_py.sci import SCI_METRICS
+
+    table = sci(db, units, month=month, by=by, methodology=methodology,
+                assumptions=assumptions)
+    frame = pd.DataFrame(table.as_dicts(), columns=list(table.columns))
+    for column in SCI_METRICS[1:]:  # numbers, with NaN where there is no value
+        frame[column] = pd.to_numeric(frame[column]).astype("float64")
+    frame.attrs.update(notes=list(table.notes), boundary=table.boundary.as_json(),
+                       methodology=table.methodology, period=table.period,
+                       ccf_py_version=table.version)
+    return frame

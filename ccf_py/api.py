@@ -547,11 +547,12 @@ def available_months(db: Database) -> list[str]:
 
 def monthly_report(db: Database, *, month: str | None = None,
                    methodology: str = "default", gcp_cfe: bool = False,
-                   assumptions: Assumptions | str | os.PathLike[str] | None = None
-                   ) -> MonthlyReport:
+                   assumptions: Assumptions | str | os.PathLike[str] | None = None,
+                   units: str | os.PathLike[str] | None = None) -> MonthlyReport:
     """Everything the monthly report shows, for ``month`` (default: the latest loaded): the
     totals against the loaded month before it, per provider / service / region / account /
-    usage class / day, top resources and top movers, coverage, and the notes."""
+    usage class / day, top resources and top movers, SCI per service (R from ``units``, a
+    units file as for :func:`sci`; without one, E, I and M only), coverage, and the notes."""
     check_methodology(methodology)
     months = available_months(db)
     if not months:
@@ -574,6 +575,9 @@ def monthly_report(db: Database, *, month: str | None = None,
     before = _comparable_month(db, months, month, currencies)
     previous = (report(db, methodology=methodology, by=(*per, "service"), month=before,
                        gcp_cfe=gcp_cfe, assumptions=assumptions) if before else None)
+    # SCI is location-based whatever gcp_cfe says (it excludes market-based measures)
+    sci_table = sci(db, units, month=month, by=(*per, "service"), methodology=methodology,
+                    assumptions=assumptions)
     create_estimates(con, methodology, parse_month(month), materialize=True,
                      grid_variant=_variant(gcp_cfe), assumptions=assumptions)
 
@@ -603,6 +607,7 @@ def monthly_report(db: Database, *, month: str | None = None,
         notes=notes, span=span, previous_month=before,
         previous_totals=previous.totals() if previous else {},
         mover_keys=by_service.keys, movers=top_movers(previous, by_service) if previous else (),
+        sci=sci_table,
         resource_count=con.execute(
             "SELECT count(DISTINCT resource_id) FROM fct_usage_estimates "
             "WHERE coalesce(resource_id, '') <> ''").fetchone()[0],
@@ -680,3 +685,70 @@ def record_measurement(db: Database, result, **fields) -> str:  # noqa: ANN001, 
     from ccf_py.measure import store
 
     return store.insert(db.con, result, **fields)
+
+
+# --- Software Carbon Intensity (ccf_py.sci) ---
+
+def sci(db: Database, units: str | os.PathLike[str] | None = None, *, month: str | None = None,
+        by: str | Sequence[str] | None = None, methodology: str = "default",
+        assumptions: Assumptions | str | os.PathLike[str] | None = None):  # noqa: ANN201
+    """SCI = ((E x I) + M) per R per key and month (:class:`ccf_py.sci.SciTable`).
+
+    ``units``: a CSV ``month, <key columns>, functional_unit, units`` giving R; None gives E,
+    I, O and M with no SCI and a note saying a units file is needed. ``by``: ``service``,
+    ``account``, ``provider``, ``tag:KEY`` or a comma list of them; None takes the units
+    file's key columns (``service`` without a file). ``month``: one month; None: the units
+    file's months (each must be loaded), or every loaded month without a file. Grid factors
+    are always location-based (SCI excludes market-based measures: no ``gcp_cfe``).
+    """
+    from ccf_py import sci as scimod
+
+    check_methodology(methodology)
+    assumptions = _assumptions(assumptions)
+    table_units = scimod.read_units(units) if units is not None else None
+    keys = scimod.resolve_keys(by, table_units)
+    months = scimod.months_to_report(table_units, _loaded_month(db, month),
+                                     available_months(db))
+    reports, coverages, months_of = {}, [], {}
+    for m in months:
+        table = report(db, methodology=methodology, by=scimod.detail_keys(keys), month=m,
+                       assumptions=assumptions)
+        reports[m] = table
+        coverages.append(table.coverage)
+        # costs play no part in SCI: the report's currency notes do not apply
+        drop = set(_currencies(db, m)[1])
+        if table.keys[:1] == ("currency",):
+            drop.add(table.notes[0])
+        for n in table.notes:
+            if n not in drop:
+                months_of.setdefault(n, []).append(m)
+    # a note of some of the months says which
+    notes = [n if len(ms) == len(months) else f"{', '.join(ms)}: {n}"
+             for n, ms in months_of.items()]
+    coverage = scimod.merge_coverage(coverages)
+    return scimod.build(keys, reports, methodology, table_units, notes,
+                        confidence_line(coverage, methodology), coverage)
+
+
+def sci_df(db: Database, units: str | os.PathLike[str] | None = None, *,
+           month: str | None = None, by: str | Sequence[str] | None = None,
+           methodology: str = "default",
+           assumptions: Assumptions | str | os.PathLike[str] | None = None):  # noqa: ANN201
+    """:func:`sci` as a pandas DataFrame (columns as ``ccf-py sci --format csv``; empty
+    units and SCI are NaN); ``DataFrame.attrs`` holds ``notes``, ``boundary``,
+    ``methodology``, ``period`` and ``ccf_py_version``. Needs ``pip install 'ccf-py[pandas]'``."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ConfigError("api.sci_df needs pandas: pip install 'ccf-py[pandas]'") from None
+    from ccf_py.sci import SCI_METRICS
+
+    table = sci(db, units, month=month, by=by, methodology=methodology,
+                assumptions=assumptions)
+    frame = pd.DataFrame(table.as_dicts(), columns=list(table.columns))
+    for column in SCI_METRICS[1:]:  # numbers, with NaN where there is no value
+        frame[column] = pd.to_numeric(frame[column]).astype("float64")
+    frame.attrs.update(notes=list(table.notes), boundary=table.boundary.as_json(),
+                       methodology=table.methodology, period=table.period,
+                       ccf_py_version=table.version)
+    return frame

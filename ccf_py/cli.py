@@ -18,6 +18,7 @@ from ccf_py.db import resolve_path
 from ccf_py.errors import CcfError, ConfigError
 from ccf_py.model import METHODOLOGIES, REPORT_KEYS, ReportTable
 from ccf_py.report.render import FORMATS, notes_text, render_table, render_tags, report_notes
+from ccf_py.report.sci_render import SCI_FORMATS
 
 METHODOLOGY_HELP = ("'default' fixes CCF's known errors (README, 'Methodology'); 'ccf' "
                     "reproduces Cloud Carbon Footprint's numbers, its quirks included, except "
@@ -382,10 +383,13 @@ def tags(obj: Context, month: str | None, fmt: str) -> None:
 @click.option("--assumptions", type=click.Path(dir_okay=False), default=None,
               help="TOML file of GPU utilisation rules (see README).")
 @click.option("--gcp-cfe", is_flag=True,
-              help="GCP rows at Google's carbon-free-energy adjusted grid factors.")
+              help="GCP rows at Google's carbon-free-energy adjusted grid factors (the SCI "
+                   "table stays location-based).")
+@click.option("--units", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Functional units per service for the SCI table (as `ccf-py sci --units`).")
 @click.pass_obj
 def monthly(obj: Context, month: str | None, methodology: str, fmt: str, out: str | None,
-            assumptions: str | None, gcp_cfe: bool) -> None:
+            assumptions: str | None, gcp_cfe: bool, units: str | None) -> None:
     """The monthly carbon report of your database (the page `demo` writes), in Markdown or
     HTML: headline, per service / region / account / usage class, daily trend, top
     resources, coverage and notes.
@@ -393,6 +397,7 @@ def monthly(obj: Context, month: str | None, methodology: str, fmt: str, out: st
     \b
     Example:
         ccf-py monthly --month 2026-10 --format html --out october.html
+        ccf-py monthly --units requests.csv --format md > october.md
     """
     from ccf_py.report.monthly import render_html, render_markdown
 
@@ -400,7 +405,7 @@ def monthly(obj: Context, month: str | None, methodology: str, fmt: str, out: st
         rules = api.load_assumptions(assumptions) if assumptions else None
         with api.open_db(obj.db, read_only=True) as db:
             report = api.monthly_report(db, month=month, methodology=methodology,
-                                        gcp_cfe=gcp_cfe, assumptions=rules)
+                                        gcp_cfe=gcp_cfe, assumptions=rules, units=units)
         text = render_html(report) if fmt == "html" else render_markdown(report)
         _write(out, text, "--out")
         return text
@@ -494,6 +499,63 @@ def measure(obj: Context, region: str | None, provider: str, tags: tuple[str, ..
         click.echo(f"ccf-py measure: not stored: {str(exc).strip().splitlines()[0]}", err=True)
         sys.exit(run.exit_code or 1)
     sys.exit(run.exit_code)
+
+
+@main.command()
+@click.option("--units", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="CSV of R per key and month: month, <key columns>, functional_unit, units "
+                   "(without it: E, I, O and M, no SCI).")
+@click.option("--month", default=None, help="Billing period YYYY-MM (default: the units "
+              "file's months, each must be loaded; without a file every loaded month).")
+@click.option("--by", "by", default=None, help="service, account, provider, tag:KEY or a "
+              "comma list (default: the units file's key columns, else service).")
+@click.option("--methodology", type=click.Choice(METHODOLOGIES), default="default",
+              show_default=True, help=METHODOLOGY_HELP)
+@click.option("--format", "fmt", type=click.Choice(SCI_FORMATS), default="table",
+              show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file instead of stdout.")
+@click.option("--assumptions", type=click.Path(dir_okay=False), default=None,
+              help="TOML file of GPU utilisation rules (see README).")
+@click.pass_obj
+def sci(obj: Context, units: str | None, month: str | None, by: str | None, methodology: str,
+        fmt: str, out: str | None, assumptions: str | None) -> None:
+    """Software Carbon Intensity per service, account or tag: SCI = ((E x I) + M) / R
+    (Green Software Foundation SCI 1.1, ISO/IEC 21031:2024).
+
+    E, I (location-based grid intensity, never market-based), O = E x I and M (embodied)
+    come from the billing estimates; R comes from --units. A key with emissions but no
+    row in the units file gets no SCI (R is never invented) and a note. The boundary and
+    notes follow the table (table, md), are fields of the JSON, and go to stderr with CSV.
+
+    \b
+    Example:
+        ccf-py sci --units requests.csv --month 2026-10
+        ccf-py sci --units team-users.csv --by tag:team --format csv --out sci.csv
+    \b
+    requests.csv:
+        month,service,functional_unit,units
+        2026-10,AmazonEC2,requests,12500000
+        2026-10,AmazonS3,requests,12500000
+    """
+    from ccf_py.report.sci_render import caveats, render_sci
+
+    def do() -> tuple[str, tuple[str, ...]]:
+        rules = api.load_assumptions(assumptions) if assumptions else None
+        with api.open_db(obj.db, read_only=True) as db:
+            table = api.sci(db, units, month=month, by=by, methodology=methodology,
+                            assumptions=rules)
+        text = render_sci(table, fmt)
+        _write(out, text, "--out")
+        return text, caveats(table)
+
+    text, notes = run(obj, do)
+    if out:
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+    if fmt == "csv":  # CSV on stdout stays machine-readable; its caveats go to stderr
+        click.echo("\n".join(notes), err=True)
 
 
 @main.group()

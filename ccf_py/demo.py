@@ -18,6 +18,8 @@ from ccf_py.report.monthly import render_html, render_markdown
 DEMO_FILE = "aws_cur_demo_2026-10.csv.gz"
 GCP_DEMO_FILE = "gcp_billing_demo_2026-10.jsonl.gz"
 AZURE_DEMO_FILE = "azure_cost_demo_2026-10.csv.gz"
+# made-up functional units (R) of a few services, so the report's SCI table shows scores
+UNITS_FILE = "demo_units_2026-10.csv"
 # the month before, so the report has something to compare with (generated with seed 7)
 PREVIOUS_MONTH_FILES = ("aws_cur_demo_2026-09.csv.gz", "gcp_billing_demo_2026-09.jsonl.gz",
                         "azure_cost_demo_2026-09.csv.gz")
@@ -41,7 +43,8 @@ def run_demo(out_dir: Path, *, methodology: str = "default",
                                progress=progress)
         api.ingest_azure_export(db, [str(demo_file(azure)), str(demo_file(AZURE_DEMO_FILE))],
                                 progress=progress)
-        monthly = api.monthly_report(db, month="2026-10", methodology=methodology)
+        monthly = api.monthly_report(db, month="2026-10", methodology=methodology,
+                                     units=demo_file(UNITS_FILE))
     md, html = out_dir / "report.md", out_dir / "report.html"
     md.write_text(render_markdown(monthly), encoding="utf-8")
     html.write_text(render_html(monthly), encoding="utf-8")

@@ -212,7 +212,9 @@ def test_monthly_report_of_ones_own_database(tmp_path):
     files = [str(p) for p in sorted(demo_file().parent.glob("*_demo_2026-*.gz"))]
     assert len(files) == 6
     assert ccf("--db", str(db_path), "ingest", *files, cwd=tmp_path).returncode == 0
-    r = ccf("--db", str(db_path), "monthly", "--month", "2026-10", cwd=tmp_path)
+    units = str(demo_file("demo_units_2026-10.csv"))  # the demo's SCI table has its R
+    r = ccf("--db", str(db_path), "monthly", "--month", "2026-10", "--units", units,
+            cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     kept = (Path(__file__).resolve().parent.parent / "reports" / "example" / "report.md")
     assert r.stdout == kept.read_text(encoding="utf-8")   # the demo's page, byte for byte

@@ -236,3 +236,33 @@ def test_csv_report_writes_its_notes_beside_it(demo_db, tmp_path):
     lines = notes.read_text().splitlines()
     assert lines[0].startswith("Of the CO2e, ") and lines[1:] == list(table.notes)
     assert list(csv.reader(out.open()))[0] == list(table.columns)  # the CSV stays plain
+
+
+def test_sci_table_of_the_monthly_report(demo_db):
+    """SCI per provider and service with the demo's units file: (O + M) / R from the grouped
+    report of the month (kg -> g), R from the file read with csv; --gcp-cfe leaves it
+    location-based."""
+    from ccf_py.demo import UNITS_FILE, demo_file
+
+    with open(demo_file(UNITS_FILE), newline="") as fh:
+        units = {(r["provider"], r["service"]): float(r["units"]) for r in csv.DictReader(fh)}
+    kg = {tuple(r[:2]): (r[2 + METRIC_COLUMNS.index("co2e_operational_kg")],
+                         r[2 + METRIC_COLUMNS.index("co2e_embodied_kg")])
+          for r in _totals(demo_db, "2026-10", "provider,service").rows}
+    with api.open_db(demo_db, read_only=True) as db:
+        monthly = api.monthly_report(db, month="2026-10", units=demo_file(UNITS_FILE))
+        cfe = api.monthly_report(db, month="2026-10", units=demo_file(UNITS_FILE),
+                                 gcp_cfe=True)
+    rows = {r.keys: r for r in monthly.sci.rows}
+    for key, r in units.items():
+        op, emb = kg[key]
+        assert rows[key].sci_gco2e_per_unit == pytest.approx((op + emb) * 1000 / r, rel=1e-9)
+    assert sum(r.sci_gco2e_per_unit is not None for r in monthly.sci.rows) == len(units)
+    # the same location-based figures (to the last bits of float sums), CFE or not
+    for a, b in zip(cfe.sci.rows, monthly.sci.rows, strict=True):
+        assert a.keys == b.keys and a.operational_gco2e == pytest.approx(b.operational_gco2e,
+                                                                           rel=1e-12)
+    assert cfe.totals["co2e_operational_kg"] != monthly.totals["co2e_operational_kg"]
+    md = render_markdown(monthly)
+    assert "## Software Carbon Intensity (SCI)" in md
+    assert "No units (R) in demo_units_2026-10.csv for" in md

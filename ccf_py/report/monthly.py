@@ -30,6 +30,7 @@ from ccf_py.report.render import (
     metrics_of,
     row_label,
 )
+from ccf_py.report.sci_render import caveats, sci_html_table, sci_md_table
 
 CO2E = "CO\u2082e"
 DASH = "\u2013"
@@ -288,6 +289,10 @@ def render_markdown(report: MonthlyReport) -> str:
     if report.movers:
         header = [column_label(k) for k in report.mover_keys] + list(MOVERS_HEADER)
         out += ["", *_md_rows(header, mover_rows(report), len(report.mover_keys))]
+    if report.sci is not None:
+        out += ["", "## Software Carbon Intensity (SCI)", "", SCI_INTRO, "",
+                sci_md_table(report.sci).rstrip(), "", *(f"- {md_escape(n)}"
+                                                        for n in sci_caveats(report))]
     out += ["", "## Coverage", "", *_md_coverage(report)]
     out += ["", "## Notes", "", f"- {CAVEATS}", *(f"- {md_escape(n)}" for n in report.notes)]
     out += ["", "---", "", f"_{md_escape(footer_text(report))}_", ""]
@@ -395,6 +400,27 @@ def _movers(report: MonthlyReport) -> str:
     return _section("Top movers", intro, table)
 
 
+SCI_INTRO = ("SCI = ((E \u00d7 I) + M) per R (Green Software Foundation SCI 1.1, ISO/IEC "
+             "21031:2024), per service: E energy, I the location-based grid intensity, M "
+             "embodied, R the functional units of a units file (ccf-py monthly --units FILE).")
+
+
+def sci_caveats(report: MonthlyReport) -> list[str]:
+    """The SCI table's boundary and its own notes (missing R...), without the notes the page
+    already shows."""
+    shown = {*report.notes, report.confidence}
+    return [n for n in caveats(report.sci) if n not in shown]  # type: ignore[arg-type]
+
+
+def _sci(report: MonthlyReport) -> str:
+    if report.sci is None:
+        return ""
+    items = "".join(f"<li>{escape(n)}</li>" for n in sci_caveats(report))
+    return _section("Software Carbon Intensity (SCI)", f"<p>{escape(SCI_INTRO)}</p>",
+                    sci_html_table(report.sci, "SCI per service"),
+                    f'<ul class="muted">{items}</ul>')
+
+
 def _html_coverage(report: MonthlyReport) -> str:
     if not report.coverage:
         return _section("Coverage", '<p class="muted">No coverage data.</p>')
@@ -456,6 +482,7 @@ def render_html(report: MonthlyReport) -> str:
                                              subtotal_label(len(top.rows),
                                                             report.resource_count))),
         _movers(report),
+        _sci(report),
         _html_coverage(report),
         _notes(report),
         f"<footer>{escape(footer_text(report))}</footer>",

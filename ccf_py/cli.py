@@ -443,5 +443,78 @@ def measure(obj: Context, region: str | None, provider: str, tags: tuple[str, ..
     sys.exit(run.exit_code)
 
 
+@main.group("export")
+def export_group() -> None:
+    """Write the billing data with its carbon estimates for FinOps tools.
+
+    \b
+    Example:
+        ccf-py export focus --month 2026-10 --out focus-2026-10.parquet
+    """
+
+
+@export_group.command("focus")
+@click.option("--month", required=True, metavar="YYYY-MM", help="Billing period to export.")
+@click.option("--out", required=True, type=click.Path(),
+              help="FILE.parquet or FILE.csv (written only when complete).")
+@click.option("--focus-version", type=click.Choice(("1.2", "1.3")), default="1.2",
+              show_default=True, help="FOCUS column names: 1.3 adds ServiceProviderName, "
+                                      "HostProviderName and the allocation columns.")
+@click.option("--methodology", type=click.Choice(METHODOLOGIES), default="default",
+              show_default=True, help="'ccf' reproduces Cloud Carbon Footprint's numbers.")
+@click.pass_obj
+def export_focus(obj: Context, month: str, out: str, focus_version: str,
+                 methodology: str) -> None:
+    """Every billed line of a month (all providers) as a FOCUS cost-and-usage row plus carbon
+    columns: x_EnergyKWh, x_GpuEnergyKWh, x_OperationalCO2eKg, x_EmbodiedCO2eKg,
+    x_CarbonIntensityGPerKWh, x_CarbonEstimatePath, x_CarbonMethodology (and the source's
+    line id, x_LineItemId, where it has one). Totals equal `ccf-py report --month`'s.
+
+    \b
+    Example:
+        ccf-py export focus --month 2026-10 --out focus-2026-10.parquet
+        ccf-py export focus --month 2026-10 --out focus.csv --focus-version 1.3
+    """
+    def do():  # noqa: ANN202
+        with api.open_db(obj.db, read_only=True) as db:
+            return api.export_focus(db, out, month=month, focus_version=focus_version,
+                                    methodology=methodology)
+
+    res = run(obj, do)
+    click.echo(f"wrote {res.rows} rows of {res.month} to {res.path} (FOCUS {res.focus_version}, "
+               f"methodology {res.methodology})")
+
+
+@main.command()
+@click.option("--month", default=None, metavar="YYYY-MM",
+              help="Billing period (default: every loaded month).")
+@click.option("--methodology", type=click.Choice(METHODOLOGIES), default="default",
+              show_default=True, help="'ccf' reproduces Cloud Carbon Footprint's numbers.")
+@click.pass_obj
+def estimate(obj: Context, month: str | None, methodology: str) -> None:
+    """Store the per-row estimates in the database's table carbon_estimates (one row per
+    billed line and methodology), for BI tools that read the .duckdb file.
+
+    Storing a month again replaces its rows of that methodology (one transaction); loading a
+    month again deletes its stored rows, as they describe the old data: run this again then.
+
+    \b
+    Example:
+        ccf-py estimate --month 2026-10
+        ccf-py --db finops.duckdb estimate --methodology ccf
+    """
+    def do():  # noqa: ANN202
+        target = resolve_path(obj.db)
+        if target != ":memory:" and not Path(target).exists():
+            raise ConfigError(f"{target}: no such database (load billing data first: "
+                              f"'ccf-py --db {target} ingest ...')")
+        with api.open_db(target) as db:
+            return api.store_estimates(db, month=month, methodology=methodology)
+
+    for stored in run(obj, do):
+        click.echo(f"carbon_estimates: {stored.rows} rows of {stored.month} "
+                   f"(methodology {stored.methodology}), replacing {stored.replaced}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -752,3 +752,98 @@ def sci_df(db: Database, units: str | os.PathLike[str] | None = None, *,
                        methodology=table.methodology, period=table.period,
                        ccf_py_version=table.version)
     return frame
+
+
+# --- FinOps integration (ccf_py.finops): FOCUS export, stored estimates, DataFrames ---
+
+def export_focus(db: Database, out: str | os.PathLike[str], *, month: str,
+                 focus_version: str = "1.2", methodology: str = "default"):  # noqa: ANN201
+    """Write every billed line of ``month`` (all providers) to ``out`` (``.parquet`` or
+    ``.csv``) as FOCUS ``focus_version`` (1.2 or 1.3) cost-and-usage columns plus carbon
+    columns (``x_EnergyKWh``, ``x_OperationalCO2eKg``...; README, "ccf-py export focus").
+    Streamed by DuckDB; the file appears only when complete. Returns
+    :class:`ccf_py.finops.focus_export.ExportResult`."""
+    from ccf_py.finops import focus_export
+
+    check_methodology(methodology)
+    focus_export.columns(focus_version)
+    focus_export.output_format(out)
+    if not month:
+        raise ConfigError("--month is required (YYYY-MM)")
+    [(label, period)] = _finops_months(db, month)
+    if db.path != ":memory:" and Path(out).resolve() == Path(db.path).resolve():
+        raise ConfigError(f"--out {out}: that is the database")
+    create_estimates(db.con, methodology, period)
+    notes = (confidence_line(coverage(db.con), methodology),
+             *estimate_notes(db.con, methodology, "int_usage_lines"),
+             *partial_month_notes(db.con, [period]))
+    query = focus_export.select_sql(db.con, period, focus_version, methodology)
+    rows = focus_export.write(db.con, query, out, {
+        "focus_version": focus_version, "x_ccf_py_version": __version__,
+        "x_carbon_methodology": methodology, "x_billing_period": label,
+        "x_coefficients_fingerprint": coefficients.fingerprint(),
+        "x_carbon_notes": json.dumps(notes, ensure_ascii=False)})
+    return focus_export.ExportResult(str(out), rows, label, focus_version, methodology,
+                                     notes)
+
+
+def store_estimates(db: Database, *, month: str | None = None,
+                    methodology: str = "default"):  # noqa: ANN201
+    """Store the per-row estimates of ``month`` (default: every loaded month) in the table
+    ``carbon_estimates`` of the database (``db`` opened for writing), replacing that month's
+    rows of the same methodology, in one transaction. A later load of a month deletes its
+    stored rows. Returns a list of :class:`ccf_py.finops.persist.StoredMonth`."""
+    from ccf_py.finops import persist
+
+    check_methodology(methodology)
+    return persist.store(db.con, _finops_months(db, month), methodology, version=__version__,
+                         fingerprint=coefficients.fingerprint())
+
+
+def estimates_df(db: Database, *, month: str | None = None,
+                 methodology: str = "default"):  # noqa: ANN201
+    """The per-row estimates of ``month`` (default: every loaded month) as a pandas
+    DataFrame: one row per billed line, the columns ``ccf-py estimate`` stores
+    (``carbon_estimates``). ``attrs``: ``notes`` (fallbacks and how the CO2e was estimated),
+    ``methodology``, ``period``, ``ccf_py_version``, ``coefficients_fingerprint``."""
+    from ccf_py.finops import frames, persist
+
+    pd = frames.pandas()
+    check_methodology(methodology)
+    months = _finops_months(db, month)
+    parts, notes = [], []
+    for m, period in months:
+        create_estimates(db.con, methodology, period)
+        parts.append(db.con.execute(persist.rows_sql(db.con, m, period, methodology)).df())
+        for note in (confidence_line(coverage(db.con), methodology),
+                     *estimate_notes(db.con, methodology, "int_usage_lines"),
+                     *partial_month_notes(db.con, [period])):
+            notes += [note] if note not in notes else []
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    frame.attrs.update(notes=notes, methodology=methodology,
+                       period=months[0][0] if len(months) == 1 else None,
+                       ccf_py_version=__version__,
+                       coefficients_fingerprint=coefficients.fingerprint())
+    return frame
+
+
+def report_df(db: Database, **report_kwargs):  # noqa: ANN003, ANN201
+    """:func:`report` as a pandas DataFrame (same keywords): the key columns, then ``cost``,
+    ``energy_kwh``, ``gpu_energy_kwh``, ``co2e_operational_kg``, ``co2e_embodied_kg``,
+    ``co2e_total_kg``. ``attrs``: ``notes``, ``methodology``, ``period``, ``coverage``,
+    ``ccf_py_version``, ``coefficients_fingerprint``."""
+    from ccf_py.finops import frames
+
+    frames.pandas()  # before the work: a missing extra is said at once
+    return frames.report_frame(report(db, **report_kwargs), {
+        "ccf_py_version": __version__,
+        "coefficients_fingerprint": coefficients.fingerprint()})
+
+
+def _finops_months(db: Database, month: str | None) -> list[tuple[str, date]]:
+    """(YYYY-MM, first day) of ``month`` after checking it is loaded, or of every loaded
+    month."""
+    months = [_loaded_month(db, month) or ""] if month else available_months(db)
+    if not months:
+        raise ConfigError("the database holds no billing data (run 'ccf-py ingest')")
+    return [(m, date(int(m[:4]), int(m[5:7]), 1)) for m in months]

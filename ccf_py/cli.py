@@ -605,5 +605,85 @@ def emit_comparison(obj: Context, build, fmt: str, out: str | None,  # noqa: ANN
         click.echo(comparison_notes(comp), err=True, nl=False)
 
 
+@main.group("export")
+def export_group() -> None:
+    """Write the billing data with its carbon estimates for FinOps tools.
+
+    \b
+    Example:
+        ccf-py export focus --month 2026-10 --out focus-2026-10.parquet
+    """
+
+
+@export_group.command("focus")
+@click.option("--month", required=True, metavar="YYYY-MM", help="Billing period to export.")
+@click.option("--out", required=True, type=click.Path(),
+              help="FILE.parquet or FILE.csv (written only when complete).")
+@click.option("--focus-version", type=click.Choice(("1.2", "1.3")), default="1.2",
+              show_default=True, help="FOCUS column names: 1.3 adds ServiceProviderName, "
+                                      "HostProviderName and the allocation columns.")
+@click.option("--methodology", type=click.Choice(METHODOLOGIES), default="default",
+              show_default=True, help=METHODOLOGY_HELP)
+@click.option("--notes", "notes_out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the notes on the carbon columns (confidence, fallbacks, partial "
+                   "month) to this text file; they also go to stderr (and, in Parquet, to the "
+                   "file's metadata key x_carbon_notes).")
+@click.pass_obj
+def export_focus(obj: Context, month: str, out: str, focus_version: str,
+                 methodology: str, notes_out: str | None) -> None:
+    """Every billed line of a month (all providers) as a FOCUS cost-and-usage row plus carbon
+    columns: x_EnergyKWh, x_GpuEnergyKWh, x_OperationalCO2eKg, x_EmbodiedCO2eKg,
+    x_CarbonIntensityGPerKWh, x_CarbonEstimatePath, x_CarbonMethodology (and the source's
+    line id, x_LineItemId, where it has one). Totals equal `ccf-py report --month`'s.
+
+    \b
+    Example:
+        ccf-py export focus --month 2026-10 --out focus-2026-10.parquet
+        ccf-py export focus --month 2026-10 --out focus.csv --focus-version 1.3
+    """
+    def do():  # noqa: ANN202
+        with api.open_db(obj.db, read_only=True) as db:
+            res = api.export_focus(db, out, month=month, focus_version=focus_version,
+                                   methodology=methodology)
+        _write(notes_out, "".join(f"{n}\n" for n in res.notes), "--notes")
+        return res
+
+    res = run(obj, do)
+    click.echo(f"wrote {res.rows} rows of {res.month} to {res.path} (FOCUS {res.focus_version}, "
+               f"methodology {res.methodology})")
+    click.echo("\n".join(res.notes), err=True)
+
+
+@main.command()
+@click.option("--month", default=None, metavar="YYYY-MM",
+              help="Billing period (default: every loaded month).")
+@click.option("--methodology", type=click.Choice(METHODOLOGIES), default="default",
+              show_default=True, help=METHODOLOGY_HELP)
+@click.pass_obj
+def estimate(obj: Context, month: str | None, methodology: str) -> None:
+    """Store the per-row estimates in the database's table carbon_estimates (one row per
+    billed line and methodology), for BI tools that read the .duckdb file.
+
+    Storing a month again replaces its rows of that methodology (one transaction); loading a
+    month again deletes its stored rows, as they describe the old data: run this again then.
+
+    \b
+    Example:
+        ccf-py estimate --month 2026-10
+        ccf-py --db finops.duckdb estimate --methodology ccf
+    """
+    def do():  # noqa: ANN202
+        target = resolve_path(obj.db)
+        if target != ":memory:" and not Path(target).exists():
+            raise ConfigError(f"{target}: no such database (load billing data first: "
+                              f"'ccf-py --db {target} ingest ...')")
+        with api.open_db(target) as db:
+            return api.store_estimates(db, month=month, methodology=methodology)
+
+    for stored in run(obj, do):
+        click.echo(f"carbon_estimates: {stored.rows} rows of {stored.month} "
+                   f"(methodology {stored.methodology}), replacing {stored.replaced}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

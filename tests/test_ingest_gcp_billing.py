@@ -200,6 +200,7 @@ def test_mapping_of_one_line_and_its_credit_row(db, tmp_path):
         "list_cost": 12.0, "billing_currency": "USD", "x_line_item_type": None,
         "x_blended_cost": None, "x_instance_type": "n2-standard-8", "x_vcpus": 8.0,
         "resource_id": "//compute.googleapis.com/projects/a/vm-1",
+        "x_line_id": None,  # the export has no line id
         "CAST(tags AS VARCHAR)": '{"team":"web","env":"prod"}'}
     assert credit == {**usage, "charge_category": "Credit", "consumed_quantity": None,
                       "consumed_unit": None, "pricing_unit": None, "billed_cost": -1.75,

@@ -59,6 +59,9 @@ COLUMNS: dict[str, tuple[tuple[str, ...], str, bool]] = {
     "x_vcpus": (("product_vcpu",), "DOUBLE", False),
     "x_instance_type": (("product_instance_type",), "VARCHAR", False),
     "resource_id": (("line_item_resource_id",), "VARCHAR", False),
+    # unique with identity/TimeInterval (AWS: within one delivery partition); kept so the
+    # FOCUS export's carbon columns join back to the CUR
+    "x_line_id": (("identity_line_item_id",), "VARCHAR", False),
     "_sp_effective_cost": (("savings_plan_savings_plan_effective_cost",), "DOUBLE", False),
     "_ri_effective_cost": (("reservation_effective_cost",), "DOUBLE", False),
     "_sp_total_commitment": (("savings_plan_total_commitment_to_date",), "DOUBLE", False),

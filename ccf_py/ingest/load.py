@@ -8,14 +8,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import duckdb
 
 from ccf_py.errors import InputError
 from ccf_py.ingest.files import FilePlan, gzip_problem, input_error, is_gzip
-from ccf_py.ingest.table import TABLE
+from ccf_py.ingest.table import ESTIMATES_TABLE, TABLE
 
 # Providers whose exports may cover one sub-account (an Azure export or query scoped to one
 # subscription under an EA enrollment that bills them all): a reload replaces only the
@@ -55,6 +55,7 @@ class IngestResult:
     billing_periods: tuple[str, ...]
     cost_total: float
     replaced_from: str = ""   # source files of the rows that were replaced
+    estimates_removed: int = 0  # rows of carbon_estimates (ccf-py estimate) of those months
 
 
 def load(con: duckdb.DuckDBPyConnection, plans: list[FilePlan], *, provider: str | None,
@@ -99,6 +100,7 @@ def load(con: duckdb.DuckDBPyConnection, plans: list[FilePlan], *, provider: str
         refuse_double_counting(con, load_id, {p.source.name: p.shape for p in plans})
         result = replace_periods(con, load_id, provider, len(plans), label,
                                  same_command_from=outer["first"] if outer else None)
+        removed = forget_estimates(con, result.billing_periods)
         if not outer:
             con.execute("COMMIT")
     except BaseException:
@@ -111,7 +113,25 @@ def load(con: duckdb.DuckDBPyConnection, plans: list[FilePlan], *, provider: str
         for setting in ("disabled_compression_methods", "preserve_insertion_order",
                         "enable_progress_bar"):
             con.execute(f"RESET {setting}")
-    return result
+    if removed and progress:
+        progress(f"removed {removed} stored estimate rows of {', '.join(result.billing_periods)} "
+                 f"from {ESTIMATES_TABLE}: they describe the data before this load (run "
+                 "'ccf-py estimate' again)")
+    return replace(result, estimates_removed=removed) if removed else result
+
+
+def forget_estimates(con: duckdb.DuckDBPyConnection, months: tuple[str, ...]) -> int:
+    """Delete the stored per-row estimates (``ccf-py estimate``) of the months just loaded,
+    of every provider and methodology, in the load's transaction: they were computed from the
+    rows this load replaced or joined (cost ratios are learned over a whole month), and a
+    BI tool reading the table must never see them beside the new rows. Returns the count."""
+    if not months or not con.execute(
+            "SELECT 1 FROM duckdb_tables() WHERE table_name = ? "
+            "AND database_name = current_database() AND NOT temporary",
+            [ESTIMATES_TABLE]).fetchone():
+        return 0
+    return con.execute(f"DELETE FROM {ESTIMATES_TABLE} WHERE month IN "
+                       f"({', '.join('?' for _ in months)})", list(months)).fetchone()[0]
 
 
 def refuse_double_counting(con: duckdb.DuckDBPyConnection, load_id: int,

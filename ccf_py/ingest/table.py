@@ -30,11 +30,15 @@ for custom columns). Units are FOCUS's: costs in ``billing_currency``, ``consume
 | x_vcpus | – | product/vcpu |
 | resource_id | ResourceId | lineItem/ResourceId |
 | tags | Tags (JSON) | resourceTags/* |
+| x_line_id | – | identity/LineItemId (the source's own line id; NULL where a source has none) |
 """
 
 from __future__ import annotations
 
 TABLE = "billed_lines"
+# per-row estimates a user stored with ``ccf-py estimate`` (ccf_py.finops.persist); a reload
+# of a month deletes that month's rows (ccf_py.ingest.load), as they describe the old data
+ESTIMATES_TABLE = "carbon_estimates"
 
 DDL = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
@@ -49,6 +53,8 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     resource_id VARCHAR, tags JSON, source_file VARCHAR, load_id BIGINT);
 -- added by ccf_py 0.2 (issue 7): billing tables written before it get the column
 ALTER TABLE billed_lines ADD COLUMN IF NOT EXISTS charge_period_end TIMESTAMP;
+-- added for the FOCUS export (issue 8): the source's line id, so carbon columns join back
+ALTER TABLE billed_lines ADD COLUMN IF NOT EXISTS x_line_id VARCHAR;
 CREATE TABLE IF NOT EXISTS ingest_log (
     load_id BIGINT, loaded_at TIMESTAMP, source VARCHAR, files INTEGER, rows BIGINT,
     billing_periods VARCHAR, replaced_rows BIGINT);

@@ -28,6 +28,10 @@ FROM (
                 ELSE coalesce(list_cost, billed_cost) END AS ratio_cost,
            1 AS lines,
            NULL AS pre_key,
+           -- the billed line this row is (DuckDB's row id, valid within one query): the
+           -- per-row estimates join back to billed_lines through it (FOCUS export, persisted
+           -- estimates); never stored, as a reload may renumber rows
+           rowid AS billed_rowid,
            -- the billed window of a resource that ccf-py measure measured (else NULL):
            -- measurements replace its GPU estimate there (int_usage_lines)
            CASE WHEN $measured_resource THEN resource_id END AS m_resource,

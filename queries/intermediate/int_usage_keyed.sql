@@ -14,6 +14,7 @@ SELECT $pre_key AS pre_key, provider, currency, billing_period,
        sum(ratio_cost) AS ratio_cost,
        $keyed_account AS account_id,  -- kept only when assumptions name accounts
        m_resource, m_start, m_end,    -- measured windows stay apart (NULL for all others)
+       CAST(NULL AS BIGINT) AS billed_rowid,  -- a sum is no one billed line
        CAST(NULL AS VARCHAR) AS resource_id,
        CAST(NULL AS JSON) AS tags
 FROM int_billed_rows

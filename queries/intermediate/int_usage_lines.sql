@@ -17,7 +17,7 @@ lines AS (
     SELECT u.provider, u.billing_period, u.usage_start, u.account_id, u.region, u.service, u.usage_type,
            u.line_item_type, u.pricing_unit, u.usage_amount, u.unblended_cost,
            u.resource_id, u.tags, u.currency, u.priced, u.lines, u.pre_key,
-           u.m_resource, u.m_start, u.m_end,
+           u.m_resource, u.m_start, u.m_end, u.billed_rowid,
            -- what an unknown-usage ratio is per: the cost, or (CCF's GCP and Azure method)
            -- the usage amount
            CASE WHEN kc.ratio_amount_per_unit > 0 THEN u.usage_amount * kc.ratio_amount_per_unit

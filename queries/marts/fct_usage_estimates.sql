@@ -26,5 +26,6 @@ SELECT provider, billing_period, usage_start, account_id, region, service, usage
        ccf_operational_kg(energy_kwh, gco2e_per_kwh) AS co2e_operational_kg,
        embodied_kg AS co2e_embodied_kg,
        ccf_operational_kg(energy_kwh, gco2e_per_kwh) + embodied_kg AS co2e_total_kg,
-       energy_kwh + ccf_embodied_as_kwh(embodied_kg, gco2e_per_kwh) AS ccf_kwh_incl_embodied
+       energy_kwh + ccf_embodied_as_kwh(embodied_kg, gco2e_per_kwh) AS ccf_kwh_incl_embodied,
+       billed_rowid  -- the billed_lines row (int_billed_rows): how estimates join back to it
 FROM final

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -114,8 +116,7 @@ def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
     usage = f"line_item_type IN ({', '.join(repr(t) for t in aws_cur.USAGE_TYPES)})"
     select = ", ".join(f"{old} AS {new}" for old, new in _OLD_COLUMNS.items()
                        if new != "consumed_quantity")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(DDL)
         con.execute(
             f"INSERT INTO {TABLE} BY NAME SELECT {select}, 'aws' AS provider_name, "
@@ -124,9 +125,19 @@ def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
             f"CASE WHEN {usage} THEN {units.consumed_unit_sql('aws', 'pricing_unit')} END "
             "AS consumed_unit FROM raw_aws_cur")
         con.execute("DROP TABLE raw_aws_cur")
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN ... COMMIT, rolled back on any error (a failed COMMIT has rolled back already:
+    the ROLLBACK's own error never hides the real one)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         raise
 
 

@@ -12,13 +12,13 @@ rows (``ccf_py.ingest.load.forget_estimates``): they described the replaced data
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import duckdb
 
+from ccf_py.db import transaction
 from ccf_py.errors import ConfigError
 from ccf_py.estimate import create_estimates
 from ccf_py.ingest.table import ESTIMATES_TABLE, TABLE
@@ -64,7 +64,7 @@ def store(con: duckdb.DuckDBPyConnection, months: Sequence[tuple[str, date]],
              f"AS estimated_at, {_quote(version)} AS ccf_py_version, "
              f"{_quote(fingerprint)} AS coefficients_fingerprint")
     stored = []
-    with _transaction(con):
+    with transaction(con):
         for month, period in months:
             create_estimates(con, methodology, period)
             select = f"SELECT *, {stamp} FROM ({rows_sql(con, month, period, methodology)})"
@@ -86,18 +86,6 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, select: str) -> None:
     for name, typ, *_ in con.execute(f"DESCRIBE {select}").fetchall():
         if name not in have:
             con.execute(f'ALTER TABLE {ESTIMATES_TABLE} ADD COLUMN "{name}" {typ}')
-
-
-@contextlib.contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-        con.execute("COMMIT")
-    except BaseException:
-        with contextlib.suppress(duckdb.Error):
-            con.execute("ROLLBACK")
-        raise
 
 
 def _quote(text: str) -> str:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from ccf_py.db import transaction
 from ccf_py.errors import InputError
 from ccf_py.ingest.files import FilePlan, gzip_problem, input_error, is_gzip
 from ccf_py.ingest.table import ESTIMATES_TABLE, TABLE
@@ -34,14 +35,9 @@ def one_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     wrote (two exports of one bill)."""
     first = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM ingest_log").fetchone()[0]
     _OUTER[id(con)] = {"first": first, "aborted": False}
-    con.execute("BEGIN TRANSACTION")
     try:
-        yield
-        con.execute("COMMIT")
-    except BaseException:
-        with contextlib.suppress(duckdb.Error):
-            con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            yield
     finally:
         _OUTER.pop(id(con), None)
 

@@ -21,6 +21,7 @@ import duckdb
 
 from ccf_py import __version__, coefficients
 from ccf_py import db as dbmod
+from ccf_py import intensity as series
 from ccf_py.assumptions import Assumptions
 from ccf_py.assumptions import load as load_assumptions
 from ccf_py.errors import ConfigError, SourceError
@@ -365,17 +366,21 @@ def _struct(fields: dict[str, str]) -> str:
 
 def report(db: Database, *, methodology: str = "default", by: str | Sequence[str] = ("service",),
            month: str | None = None, gcp_cfe: bool = False,
-           assumptions: Assumptions | str | os.PathLike[str] | None = None) -> ReportTable:
+           assumptions: Assumptions | str | os.PathLike[str] | None = None,
+           intensity: str = "annual") -> ReportTable:
     """Cost, energy and CO2e grouped by ``by`` (see :data:`ccf_py.model.REPORT_KEYS`).
 
     Runs ``rpt_grouped`` over ``int_usage_keyed``: the billing rows are read once, summed per
     usage key and the keys below, and the estimates run on those sums. ``gcp_cfe``: GCP rows
     use Google's carbon-free-energy adjusted grid factors (market-based; said in the notes).
     ``assumptions``: GPU utilisation rules (:mod:`ccf_py.assumptions`; a file or loaded),
-    listed in the notes.
+    listed in the notes. ``intensity``: 'annual' (default: the grid factor tables), 'hourly',
+    'hourly-lca' or 'marginal': a loaded series (:func:`load_intensity`) where it covers the
+    lines' hours; the notes say which and for what share of the energy.
     """
     assumptions = _assumptions(assumptions)
     check_methodology(methodology)
+    series.check_report_intensity(db.con, intensity, methodology, gcp_cfe)
     keys = parse_by(by)
     month = _loaded_month(db, month)
     currencies, notes = _currencies(db, month)
@@ -391,7 +396,7 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     final = {c: f"pre_key.{c}" if c in pre else e for c, e in zip(cols, exprs, strict=True)}
     create_estimates(db.con, methodology, parse_month(month), report_key=_struct(final),
                      pre_key=_struct(pre), key_params=params, grid_variant=_variant(gcp_cfe),
-                     assumptions=assumptions)
+                     assumptions=assumptions, intensity=intensity)
     if gcp_cfe:
         notes = (*notes, CFE_NOTE)
     if assumptions:
@@ -405,6 +410,7 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     notes = (*notes, *_missing_tag_notes(db, keys, rows),
              *measured_note(db.con, KEYED_LINES),
              *estimate_notes(db.con, methodology, KEYED_LINES),
+             *series.intensity_notes(db.con, intensity, KEYED_LINES),
              *partial_month_notes(db.con, _months_of(db, month)))
     paths = db.con.execute(
         "SELECT estimate_path, sum(lines), sum(cost), sum(co2e_total_kg) FROM rpt_grouped "
@@ -547,12 +553,13 @@ def available_months(db: Database) -> list[str]:
 
 def monthly_report(db: Database, *, month: str | None = None,
                    methodology: str = "default", gcp_cfe: bool = False,
-                   assumptions: Assumptions | str | os.PathLike[str] | None = None
-                   ) -> MonthlyReport:
+                   assumptions: Assumptions | str | os.PathLike[str] | None = None,
+                   intensity: str = "annual") -> MonthlyReport:
     """Everything the monthly report shows, for ``month`` (default: the latest loaded): the
     totals against the loaded month before it, per provider / service / region / account /
     usage class / day, top resources and top movers, coverage, and the notes."""
     check_methodology(methodology)
+    series.check_report_intensity(db.con, intensity, methodology, gcp_cfe)
     months = available_months(db)
     if not months:
         raise ConfigError("the database holds no billing data (run 'ccf-py ingest PATH')")
@@ -573,9 +580,11 @@ def monthly_report(db: Database, *, month: str | None = None,
     # the month before first: report() builds estimates of its own, replacing the session's
     before = _comparable_month(db, months, month, currencies)
     previous = (report(db, methodology=methodology, by=(*per, "service"), month=before,
-                       gcp_cfe=gcp_cfe, assumptions=assumptions) if before else None)
+                       gcp_cfe=gcp_cfe, assumptions=assumptions, intensity=intensity)
+                if before else None)
     create_estimates(con, methodology, parse_month(month), materialize=True,
-                     grid_variant=_variant(gcp_cfe), assumptions=assumptions)
+                     grid_variant=_variant(gcp_cfe), assumptions=assumptions,
+                     intensity=intensity)
 
     def g(*keys: str, limit: int | None = None, where: str = "") -> ReportTable:
         return _grouped(con, tuple(keys), methodology, month, limit, where)
@@ -584,6 +593,7 @@ def monthly_report(db: Database, *, month: str | None = None,
     span = month_span(con, parse_month(month))  # type: ignore[arg-type]
     notes = (*((span.note(),) if span.partial else ()),
              *estimate_notes(con, methodology, "int_usage_lines"),
+             *series.intensity_notes(con, intensity, "int_usage_lines"),
              *measured_note(con, "int_usage_lines"),
              *((CFE_NOTE,) if gcp_cfe else ()),
              *(assumptions.notes(_matched_rules(con, "int_usage_lines", assumptions))
@@ -680,3 +690,34 @@ def record_measurement(db: Database, result, **fields) -> str:  # noqa: ANN001, 
     from ccf_py.measure import store
 
     return store.insert(db.con, result, **fields)
+
+
+# --- hourly and marginal grid intensity (ccf_py.intensity) and ccf-py compare time ---
+
+def load_intensity(db: Database, specs: Sequence[str], *, zone: str | None = None,
+                   unit: str | None = None, kind: str | None = None) -> series.LoadResult:
+    """Load hourly grid intensity series (Electricity Maps data portal CSV, WattTime v3 JSON,
+    or CSV of timestamp, value, unit, zone) in one transaction; hours already loaded for the
+    same zone and kind are replaced. ``zone``, ``unit``, ``kind``: for files that do not say
+    (``kind`` of a plain CSV: 'marginal' unless given)."""
+    result = series.load(db.con, specs, zone=zone, unit=unit, kind=kind)
+    drop_estimates(db.con)  # a session's estimates were made without these hours
+    return result
+
+
+def intensity_series(db: Database) -> list[series.SeriesInfo]:
+    """The loaded series: zone, kind, first and last hour, hours and gaps, mean/min/max."""
+    return series.series_info(db.con)
+
+
+def compare_time(db: Database, *, zone: str, duration_hours: float | int | str,
+                 window_hours: float | int | str, start: str | None = None,
+                 energy_kwh: float | None = None, power_kw: float | None = None,
+                 intensity: str | None = None):  # noqa: ANN201 - a compare.Comparison
+    """``now`` vs ``flexible_start`` vs ``pause_resume`` for a job of whole hours in a window
+    of a loaded hourly series (:mod:`ccf_py.compare.time`); ``intensity``: direct, lca or
+    marginal (default: the first of these loaded for the zone)."""
+    from ccf_py.compare.time import compare_time as build
+
+    return build(db.con, zone=zone, duration_hours=duration_hours, window_hours=window_hours,
+                 start=start, energy_kwh=energy_kwh, power_kw=power_kw, kind=intensity)

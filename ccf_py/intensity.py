@@ -683,7 +683,8 @@ def intensity_notes(con: duckdb.DuckDBPyConnection, intensity: str,
         notes = [f"Grid intensity: {what} series for {share:.1%} of the energy (zones "
                  f"{', '.join(zones)}; each billed line at the mean of its hours, a daily "
                  "line at its day's mean); the rest at annual average factors"
-                 + (f" (regions without a zone or a series covering their hours: "
+                 + (f" (regions with some energy at annual factors: no zone in "
+                    f"coefficients/grid_zones.csv or hours the series lacks: "
                     f"{', '.join(rest[:12])}{more})." if rest else ".")]
     if kind == "marginal":
         notes.append(MARGINAL_NOTE)

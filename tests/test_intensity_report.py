@@ -229,3 +229,36 @@ def test_annual_runs_exactly_the_sql_it_ran_before(db):
     views = dict(db.con.execute("SELECT view_name, sql FROM duckdb_views() WHERE temporary"
                                 ).fetchall())
     assert "int_hourly_factors" in views["int_billed_rows"]
+
+
+def test_gcp_lines_at_the_hour_of_their_usage_start_time(tmp_path):
+    """A GCP standard export (hourly usage_start_time / usage_end_time): europe-west1 is zone
+    BE; a made-up BE series for all of June gives each line its own hour's value."""
+    def value(at: datetime) -> float:  # a different value for every hour of June
+        return 100.0 + (at - datetime(2026, 6, 1)) / timedelta(hours=1) * 0.25
+
+    series_file = tmp_path / "be.csv"
+    hours = [datetime(2026, 6, 1) + timedelta(hours=i) for i in range(30 * 24)]
+    series_file.write_text("timestamp,value,unit,zone\n" + "".join(
+        f"{h:%Y-%m-%dT%H:%M}Z,{value(h)},g/kWh,BE\n" for h in hours))
+    with api.open_db(tmp_path / "gcp.duckdb") as d:
+        api.ingest_gcp_billing(d, [str(Path(__file__).parent / "fixtures" / "gcp" /
+                                       "gcp_input.jsonl")])
+        api.load_intensity(d, [str(series_file)], kind="direct")
+
+        def lines() -> list[tuple]:
+            return d.con.execute(
+                "SELECT region, usage_start, energy_kwh, co2e_operational_kg "
+                "FROM fct_usage_estimates ORDER BY ALL").fetchall()
+
+        api.monthly_report(d)
+        before = lines()
+        api.monthly_report(d, intensity="hourly")
+        after = lines()
+    assert len(after) == len(before) and sum(1 for r in after if r[0] == "europe-west1") >= 10
+    assert sum(1 for r, o in zip(after, before, strict=True)
+               if r[0] == "europe-west1" and r[3] != pytest.approx(o[3])) >= 10
+    for (region, start, kwh, kg), old in zip(after, before, strict=True):
+        assert kwh == pytest.approx(old[2], rel=1e-12)
+        want = kwh * value(start) / 1000 if region == "europe-west1" else old[3]
+        assert kg == pytest.approx(want, rel=1e-9, abs=1e-15), (region, start)

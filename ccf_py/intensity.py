@@ -69,11 +69,9 @@ SUFFIXES = (".csv", ".json", ".csv.gz", ".json.gz")
 
 # SCI (ISO/IEC 21031, spec 1.1, "Region-specific carbon intensity"): "the short run marginal,
 # long run marginal, or average emissions grid intensity of that grid shall be used, which
-# excludes any market-based measures". Every kind here is location-based; market-based factors
-# (--gcp-cfe) are not.
-SCI_INTENSITIES: tuple[str, ...] = INTENSITIES
-SCI_NOTE = ("SCI accepts average and marginal grid intensities alike (location-based, SCI 1.1 "
-            "'Region-specific carbon intensity'); it never accepts market-based factors.")
+# excludes any market-based measures". Every kind here is location-based, so an SCI score may
+# use any of INTENSITIES (and MARGINAL_NOTE says what a marginal one means); market-based
+# factors (--gcp-cfe) never, and they do not combine with a series (check_report_intensity).
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import duckdb
 
 from ccf_py import __version__, coefficients
 from ccf_py import db as dbmod
+from ccf_py import intensity as series
 from ccf_py.assumptions import Assumptions
 from ccf_py.assumptions import load as load_assumptions
 from ccf_py.errors import ConfigError, SourceError
@@ -365,17 +366,21 @@ def _struct(fields: dict[str, str]) -> str:
 
 def report(db: Database, *, methodology: str = "default", by: str | Sequence[str] = ("service",),
            month: str | None = None, gcp_cfe: bool = False,
-           assumptions: Assumptions | str | os.PathLike[str] | None = None) -> ReportTable:
+           assumptions: Assumptions | str | os.PathLike[str] | None = None,
+           intensity: str = "annual") -> ReportTable:
     """Cost, energy and CO2e grouped by ``by`` (see :data:`ccf_py.model.REPORT_KEYS`).
 
     Runs ``rpt_grouped`` over ``int_usage_keyed``: the billing rows are read once, summed per
     usage key and the keys below, and the estimates run on those sums. ``gcp_cfe``: GCP rows
     use Google's carbon-free-energy adjusted grid factors (market-based; said in the notes).
     ``assumptions``: GPU utilisation rules (:mod:`ccf_py.assumptions`; a file or loaded),
-    listed in the notes.
+    listed in the notes. ``intensity``: 'annual' (default: the grid factor tables), 'hourly',
+    'hourly-lca' or 'marginal': a loaded series (:func:`load_intensity`) where it covers the
+    lines' hours; the notes say which and for what share of the energy.
     """
     assumptions = _assumptions(assumptions)
     check_methodology(methodology)
+    series.check_report_intensity(db.con, intensity, methodology, gcp_cfe)
     keys = parse_by(by)
     month = _loaded_month(db, month)
     currencies, notes = _currencies(db, month)
@@ -391,7 +396,7 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     final = {c: f"pre_key.{c}" if c in pre else e for c, e in zip(cols, exprs, strict=True)}
     create_estimates(db.con, methodology, parse_month(month), report_key=_struct(final),
                      pre_key=_struct(pre), key_params=params, grid_variant=_variant(gcp_cfe),
-                     assumptions=assumptions)
+                     assumptions=assumptions, intensity=intensity)
     if gcp_cfe:
         notes = (*notes, CFE_NOTE)
     if assumptions:
@@ -405,6 +410,7 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     notes = (*notes, *_missing_tag_notes(db, keys, rows),
              *measured_note(db.con, KEYED_LINES),
              *estimate_notes(db.con, methodology, KEYED_LINES),
+             *series.intensity_notes(db.con, intensity, KEYED_LINES),
              *partial_month_notes(db.con, _months_of(db, month)))
     paths = db.con.execute(
         "SELECT estimate_path, sum(lines), sum(cost), sum(co2e_total_kg) FROM rpt_grouped "
@@ -548,12 +554,14 @@ def available_months(db: Database) -> list[str]:
 def monthly_report(db: Database, *, month: str | None = None,
                    methodology: str = "default", gcp_cfe: bool = False,
                    assumptions: Assumptions | str | os.PathLike[str] | None = None,
-                   units: str | os.PathLike[str] | None = None) -> MonthlyReport:
+                   units: str | os.PathLike[str] | None = None,
+                   intensity: str = "annual") -> MonthlyReport:
     """Everything the monthly report shows, for ``month`` (default: the latest loaded): the
     totals against the loaded month before it, per provider / service / region / account /
     usage class / day, top resources and top movers, SCI per service (R from ``units``, a
     units file as for :func:`sci`; without one, E, I and M only), coverage, and the notes."""
     check_methodology(methodology)
+    series.check_report_intensity(db.con, intensity, methodology, gcp_cfe)
     months = available_months(db)
     if not months:
         raise ConfigError("the database holds no billing data (run 'ccf-py ingest PATH')")
@@ -574,12 +582,14 @@ def monthly_report(db: Database, *, month: str | None = None,
     # the month before first: report() builds estimates of its own, replacing the session's
     before = _comparable_month(db, months, month, currencies)
     previous = (report(db, methodology=methodology, by=(*per, "service"), month=before,
-                       gcp_cfe=gcp_cfe, assumptions=assumptions) if before else None)
+                       gcp_cfe=gcp_cfe, assumptions=assumptions, intensity=intensity)
+                if before else None)
     # SCI is location-based whatever gcp_cfe says (it excludes market-based measures)
     sci_table = sci(db, units, month=month, by=(*per, "service"), methodology=methodology,
-                    assumptions=assumptions)
+                    assumptions=assumptions, intensity=intensity)
     create_estimates(con, methodology, parse_month(month), materialize=True,
-                     grid_variant=_variant(gcp_cfe), assumptions=assumptions)
+                     grid_variant=_variant(gcp_cfe), assumptions=assumptions,
+                     intensity=intensity)
 
     def g(*keys: str, limit: int | None = None, where: str = "") -> ReportTable:
         return _grouped(con, tuple(keys), methodology, month, limit, where)
@@ -588,6 +598,7 @@ def monthly_report(db: Database, *, month: str | None = None,
     span = month_span(con, parse_month(month))  # type: ignore[arg-type]
     notes = (*((span.note(),) if span.partial else ()),
              *estimate_notes(con, methodology, "int_usage_lines"),
+             *series.intensity_notes(con, intensity, "int_usage_lines"),
              *measured_note(con, "int_usage_lines"),
              *((CFE_NOTE,) if gcp_cfe else ()),
              *(assumptions.notes(_matched_rules(con, "int_usage_lines", assumptions))
@@ -691,7 +702,8 @@ def record_measurement(db: Database, result, **fields) -> str:  # noqa: ANN001, 
 
 def sci(db: Database, units: str | os.PathLike[str] | None = None, *, month: str | None = None,
         by: str | Sequence[str] | None = None, methodology: str = "default",
-        assumptions: Assumptions | str | os.PathLike[str] | None = None):  # noqa: ANN201
+        assumptions: Assumptions | str | os.PathLike[str] | None = None,
+        intensity: str = "annual"):  # noqa: ANN201
     """SCI = ((E x I) + M) per R per key and month (:class:`ccf_py.sci.SciTable`).
 
     ``units``: a CSV ``month, <key columns>, functional_unit, units`` giving R; None gives E,
@@ -712,7 +724,7 @@ def sci(db: Database, units: str | os.PathLike[str] | None = None, *, month: str
     reports, coverages, months_of = {}, [], {}
     for m in months:
         table = report(db, methodology=methodology, by=scimod.detail_keys(keys), month=m,
-                       assumptions=assumptions)
+                       assumptions=assumptions, intensity=intensity)
         reports[m] = table
         coverages.append(table.coverage)
         # costs play no part in SCI: the report's currency notes do not apply
@@ -775,8 +787,7 @@ def export_focus(db: Database, out: str | os.PathLike[str], *, month: str,
         raise ConfigError(f"--out {out}: that is the database")
     create_estimates(db.con, methodology, period)
     notes = (confidence_line(coverage(db.con), methodology),
-             *estimate_notes(db.con, methodology, "int_usage_lines"),
-             *partial_month_notes(db.con, [period]))
+             *_per_row_notes(db, methodology, period))
     query = focus_export.select_sql(db.con, period, focus_version, methodology)
     rows = focus_export.write(db.con, query, out, {
         "focus_version": focus_version, "x_ccf_py_version": __version__,
@@ -800,6 +811,15 @@ def store_estimates(db: Database, *, month: str | None = None,
                          fingerprint=coefficients.fingerprint())
 
 
+def _per_row_notes(db: Database, methodology: str, period: date) -> tuple[str, ...]:
+    """The notes of the per-row estimates of one month (annual grid factors), in the order
+    ``report`` gives them."""
+    return (*measured_note(db.con, "int_usage_lines"),
+            *estimate_notes(db.con, methodology, "int_usage_lines"),
+            *series.intensity_notes(db.con, "annual", "int_usage_lines"),
+            *partial_month_notes(db.con, [period]))
+
+
 def estimates_df(db: Database, *, month: str | None = None,
                  methodology: str = "default"):  # noqa: ANN201
     """The per-row estimates of ``month`` (default: every loaded month) as a pandas
@@ -816,8 +836,7 @@ def estimates_df(db: Database, *, month: str | None = None,
         create_estimates(db.con, methodology, period)
         parts.append(db.con.execute(persist.rows_sql(db.con, m, period, methodology)).df())
         for note in (confidence_line(coverage(db.con), methodology),
-                     *estimate_notes(db.con, methodology, "int_usage_lines"),
-                     *partial_month_notes(db.con, [period])):
+                     *_per_row_notes(db, methodology, period)):
             notes += [note] if note not in notes else []
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     frame.attrs.update(notes=notes, methodology=methodology,
@@ -847,3 +866,34 @@ def _finops_months(db: Database, month: str | None) -> list[tuple[str, date]]:
     if not months:
         raise ConfigError("the database holds no billing data (run 'ccf-py ingest')")
     return [(m, date(int(m[:4]), int(m[5:7]), 1)) for m in months]
+
+
+# --- hourly and marginal grid intensity (ccf_py.intensity) and ccf-py compare time ---
+
+def load_intensity(db: Database, specs: Sequence[str], *, zone: str | None = None,
+                   unit: str | None = None, kind: str | None = None) -> series.LoadResult:
+    """Load hourly grid intensity series (Electricity Maps data portal CSV, WattTime v3 JSON,
+    or CSV of timestamp, value, unit, zone) in one transaction; hours already loaded for the
+    same zone and kind are replaced. ``zone``, ``unit``, ``kind``: for files that do not say
+    (``kind`` of a plain CSV: 'marginal' unless given)."""
+    result = series.load(db.con, specs, zone=zone, unit=unit, kind=kind)
+    drop_estimates(db.con)  # a session's estimates were made without these hours
+    return result
+
+
+def intensity_series(db: Database) -> list[series.SeriesInfo]:
+    """The loaded series: zone, kind, first and last hour, hours and gaps, mean/min/max."""
+    return series.series_info(db.con)
+
+
+def compare_time(db: Database, *, zone: str, duration_hours: float | int | str,
+                 window_hours: float | int | str, start: str | None = None,
+                 energy_kwh: float | None = None, power_kw: float | None = None,
+                 intensity: str | None = None):  # noqa: ANN201 - a compare.Comparison
+    """``now`` vs ``flexible_start`` vs ``pause_resume`` for a job of whole hours in a window
+    of a loaded hourly series (:mod:`ccf_py.compare.time`); ``intensity``: direct, lca or
+    marginal (default: the first of these loaded for the zone)."""
+    from ccf_py.compare.time import compare_time as build
+
+    return build(db.con, zone=zone, duration_hours=duration_hours, window_hours=window_hours,
+                 start=start, energy_kwh=energy_kwh, power_kw=power_kw, kind=intensity)

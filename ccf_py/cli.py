@@ -16,10 +16,15 @@ import duckdb
 from ccf_py import __version__, api
 from ccf_py.db import resolve_path
 from ccf_py.errors import CcfError, ConfigError
+from ccf_py.intensity import INTENSITIES, KINDS
 from ccf_py.model import METHODOLOGIES, REPORT_KEYS, ReportTable
 from ccf_py.report.render import FORMATS, notes_text, render_table, render_tags, report_notes
 from ccf_py.report.sci_render import SCI_FORMATS
 
+INTENSITY_HELP = ("Grid intensity: 'annual' factors per region, or a loaded series (ccf-py "
+                  "intensity load) where it covers the lines' hours: 'hourly' (direct), "
+                  "'hourly-lca' (life-cycle) or 'marginal'; the notes say which and for what "
+                  "share of the energy. Not with --methodology ccf.")
 METHODOLOGY_HELP = ("'default' fixes CCF's known errors (README, 'Methodology'); 'ccf' "
                     "reproduces Cloud Carbon Footprint's numbers, its quirks included, except "
                     "the S3 *ByteHrs unit bug (GB-months read as bytes), which is fixed.")
@@ -300,10 +305,12 @@ def ingest_azure_export(obj: Context, sources: tuple[str, ...], connection_strin
 @click.option("--notes", "notes_out", type=click.Path(dir_okay=False), default=None,
               help="Also write the report's notes (confidence, fallbacks, partial months) to "
                    "this text file, one per line: CSV output has no place for them.")
+@click.option("--intensity", type=click.Choice(INTENSITIES), default="annual",
+              show_default=True, help=INTENSITY_HELP)
 @click.pass_obj
 def report(obj: Context, methodology: str, by: str, month: str | None, fmt: str,
            out: str | None, gcp_cfe: bool, assumptions: str | None,
-           notes_out: str | None) -> None:
+           notes_out: str | None, intensity: str) -> None:
     """Cost, energy and CO2e (operational, embodied, total) grouped by KEYS.
 
     Every format carries the notes a reader needs (how much was extrapolated, fallback
@@ -315,12 +322,13 @@ def report(obj: Context, methodology: str, by: str, month: str | None, fmt: str,
         ccf-py report --by service,usage_class --month 2026-10
         ccf-py report --by tag:team --format csv --out team.csv --notes team-notes.txt
         ccf-py report --by provider,region --format json --month 2026-10
+        ccf-py report --by region,day --intensity hourly --month 2026-10
     """
     def do() -> tuple[str, ReportTable]:
         rules = api.load_assumptions(assumptions) if assumptions else None  # before the db
         with api.open_db(obj.db, read_only=True) as db:
             table = api.report(db, methodology=methodology, by=by, month=month,
-                               gcp_cfe=gcp_cfe, assumptions=rules)
+                               gcp_cfe=gcp_cfe, assumptions=rules, intensity=intensity)
         text = render_table(table, fmt)
         _write(out, text, "--out")
         _write(notes_out, notes_text(table), "--notes")
@@ -387,9 +395,11 @@ def tags(obj: Context, month: str | None, fmt: str) -> None:
                    "table stays location-based).")
 @click.option("--units", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Functional units per service for the SCI table (as `ccf-py sci --units`).")
+@click.option("--intensity", type=click.Choice(INTENSITIES), default="annual",
+              show_default=True, help=INTENSITY_HELP)
 @click.pass_obj
 def monthly(obj: Context, month: str | None, methodology: str, fmt: str, out: str | None,
-            assumptions: str | None, gcp_cfe: bool, units: str | None) -> None:
+            assumptions: str | None, gcp_cfe: bool, units: str | None, intensity: str) -> None:
     """The monthly carbon report of your database (the page `demo` writes), in Markdown or
     HTML: headline, per service / region / account / usage class, daily trend, top
     resources, coverage and notes.
@@ -405,7 +415,8 @@ def monthly(obj: Context, month: str | None, methodology: str, fmt: str, out: st
         rules = api.load_assumptions(assumptions) if assumptions else None
         with api.open_db(obj.db, read_only=True) as db:
             report = api.monthly_report(db, month=month, methodology=methodology,
-                                        gcp_cfe=gcp_cfe, assumptions=rules, units=units)
+                                        gcp_cfe=gcp_cfe, assumptions=rules, units=units,
+                                        intensity=intensity)
         text = render_html(report) if fmt == "html" else render_markdown(report)
         _write(out, text, "--out")
         return text
@@ -684,6 +695,112 @@ def estimate(obj: Context, month: str | None, methodology: str) -> None:
         click.echo(f"carbon_estimates: {stored.rows} rows of {stored.month} "
                    f"(methodology {stored.methodology}), replacing {stored.replaced}")
 
+
+
+@compare.command("time")
+@click.option("--zone", required=True, help="Grid zone of a loaded series (ccf-py intensity list).")
+@click.option("--duration", required=True, metavar="HOURS", help="The job's length, whole hours.")
+@click.option("--window", required=True, metavar="HOURS",
+              help="Hours from --start within which the job must finish (>= --duration).")
+@click.option("--start", default=None, metavar="DATETIME",
+              help="The window's first hour, UTC (default: the latest window the series "
+                   "covers), e.g. '2026-10-01 18:00'.")
+@click.option("--energy-kwh", type=float, default=None, help="The job's energy, in all.")
+@click.option("--power-kw", type=float, default=None,
+              help="The job's power (default 1 kW, said as an assumption).")
+@click.option("--intensity", "kind", type=click.Choice(KINDS), default=None,
+              help="Which series of the zone (default: direct, else lca, else marginal).")
+@compare_output
+@click.pass_obj
+def compare_time(obj: Context, zone: str, duration: str, window: str, start: str | None,
+                 energy_kwh: float | None, power_kw: float | None, kind: str | None,
+                 fmt: str, out: str | None, notes_out: str | None) -> None:
+    """When to run a job: start now, start at the best hour of the window, or run only in
+    its cleanest hours (Dodge et al. 2022: Flexible Start, Pause and Resume).
+
+    Needs an hourly series of the zone (ccf-py intensity load). Scenarios: now (start at
+    --start), flexible_start (the best start in the window), pause_resume (the --duration
+    cleanest hours of the window).
+
+    \b
+    Example:
+        ccf-py intensity load US-MIDA-PJM_2026_hourly.csv
+        ccf-py compare time --zone US-MIDA-PJM --duration 6 --window 24 \\
+            --start '2026-10-01 18:00' --energy-kwh 37.3
+    """
+    def build():  # noqa: ANN202
+        with api.open_db(obj.db, read_only=True) as db:
+            return api.compare_time(db, zone=zone, duration_hours=duration,
+                                    window_hours=window, start=start, energy_kwh=energy_kwh,
+                                    power_kw=power_kw, intensity=kind)
+
+    emit_comparison(obj, build, fmt, out, notes_out)
+
+
+@main.group("intensity")
+def intensity_group() -> None:
+    """Hourly and marginal grid carbon intensity series, for `report --intensity` and
+    `compare time`.
+
+    \b
+    Example:
+        ccf-py intensity load US-MIDA-PJM_2026_hourly.csv IE_2026_hourly.csv
+        ccf-py intensity list
+    """
+
+
+@intensity_group.command("load")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--zone", default=None,
+              help="Zone of files that name none (a WattTime CSV); renames a one-zone file.")
+@click.option("--unit", default=None, help="Unit of files that say none: g/kWh, kg/MWh, "
+              "lbs/MWh (converted: 1 lb/MWh = 0.453592 g/kWh).")
+@click.option("--kind", type=click.Choice(KINDS), default=None,
+              help="Kind of a plain CSV series (default: marginal).")
+@click.pass_obj
+def intensity_load(obj: Context, files: tuple[str, ...], zone: str | None, unit: str | None,
+                   kind: str | None) -> None:
+    """Load hourly grid intensity series into the database.
+
+    FILES (or folders of them): Electricity Maps data portal CSV (hourly or finer: direct and
+    life-cycle), WattTime v3 historical JSON (co2_moer: marginal), or CSV with timestamp,
+    value, unit and zone columns. Finer points are averaged per UTC hour. Loading hours again
+    replaces them (per zone and kind); a bad file leaves the database unchanged.
+
+    \b
+    Example:
+        ccf-py intensity load US-MIDA-PJM_2026_hourly.csv
+        ccf-py intensity load --zone CAISO_NORTH --unit lbs/MWh moer.csv
+    """
+    res = _load(obj, lambda db: api.load_intensity(db, list(files), zone=zone, unit=unit,
+                                                   kind=kind))
+    for s in res.series:
+        click.echo(f"{s.zone} {s.kind}: {s.hours} hours {s.first_hour:%Y-%m-%d %H:00} to "
+                   f"{s.last_hour:%Y-%m-%d %H:00} UTC; replaced {s.replaced} ({s.source})")
+    if res.empty_values:
+        click.echo(f"{res.empty_values} empty values skipped (those hours stay missing)",
+                   err=True)
+
+
+@intensity_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table",
+              show_default=True)
+@click.pass_obj
+def intensity_list(obj: Context, fmt: str) -> None:
+    """The loaded series: zone, kind, first and last hour, hours, missing hours inside that
+    range, mean, min and max g CO2e/kWh, hours marked estimated, source.
+
+    \b
+    Example:
+        ccf-py intensity list --format csv
+    """
+    from ccf_py.intensity import render_series
+
+    def do() -> list:
+        with api.open_db(obj.db, read_only=True) as db:
+            return api.intensity_series(db)
+
+    click.echo(render_series(run(obj, do), fmt), nl=False)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -74,6 +74,10 @@ SCHEMAS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
     "accelerator_skus": ({
         "provider": "VARCHAR", "sku_contains": "VARCHAR", "accelerator_model": "VARCHAR",
         "unit_note": "VARCHAR", "source": "VARCHAR"}, ("provider", "sku_contains")),
+    "grid_zones": ({
+        "provider": "VARCHAR", "region": "VARCHAR", "zone": "VARCHAR",
+        "watttime_region": "VARCHAR", "location": "VARCHAR", "source": "VARCHAR"},
+        ("provider", "region")),
     "usage_lists": ({
         "provider": "VARCHAR", "list": "VARCHAR", "value": "VARCHAR", "source": "VARCHAR"},
         ("provider", "list", "value")),

@@ -10,6 +10,7 @@ from datetime import date
 import duckdb
 
 from ccf_py import coefficients
+from ccf_py import intensity as series
 from ccf_py.assumptions import Assumptions
 from ccf_py.classify import KEY_CLASS_COLUMNS, KeyClass, UsageKey, classify_keys
 from ccf_py.errors import ConfigError
@@ -75,6 +76,7 @@ def _type(column: str) -> str:
 # computed only when read (create_estimates(materialize=True) makes them tables for the
 # monthly report, which reads them several times). int_usage_keyed exists for grouped reports.
 MODELS: tuple[tuple[str, str], ...] = (
+    ("intermediate/int_hourly_factors.sql", "table"),  # --intensity only (ccf_py.intensity)
     ("intermediate/int_billed_rows.sql", "view"),
     ("intermediate/int_usage_keyed.sql", "table"),
     ("intermediate/int_region_factors.sql", "table"),
@@ -87,6 +89,7 @@ MODELS: tuple[tuple[str, str], ...] = (
 # A grouped report estimates int_usage_keyed's sums through the same int_usage_lines SQL,
 # under this name; fct_usage_estimates stays one row per billed line either way.
 KEYED_LINES = "int_usage_keyed_lines"
+HOURLY_FACTORS = "intermediate/int_hourly_factors.sql"
 
 
 def bind(sql: str, params: dict[str, str | date | None],
@@ -118,7 +121,8 @@ def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
                      month: date | None = None, *, report_key: str = "NULL",
                      pre_key: str | None = None, key_params: dict[str, str] | None = None,
                      materialize: bool = False, grid_variant: str = "",
-                     assumptions: Assumptions | None = None) -> None:
+                     assumptions: Assumptions | None = None,
+                     intensity: str = "annual") -> None:
     """Create the models as TEMP relations.
 
     ``fct_usage_estimates`` is the per-row result. ``rpt_grouped`` sums the estimates by
@@ -128,7 +132,9 @@ def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
     rows, and the estimates run on thousands of sums instead of millions of rows.
     ``materialize`` makes the per-row models tables (worth it when several reports read
     them, e.g. the monthly report). ``assumptions``: a user's GPU utilisation rules
-    (:mod:`ccf_py.assumptions`), loaded into ``gpu_assumption_rules``.
+    (:mod:`ccf_py.assumptions`), loaded into ``gpu_assumption_rules``. ``intensity``: 'annual'
+    (the grid factor tables), or a loaded hourly / marginal series where it covers a line's
+    hours (:mod:`ccf_py.intensity`; checked by ``intensity.check_report_intensity``).
     """
     if grid_variant not in GRID_VARIANTS:
         raise ConfigError(f"grid variant {grid_variant!r}: use one of {GRID_VARIANTS}")
@@ -142,8 +148,15 @@ def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
                    **_assumption_expressions(con, assumptions),
                    **_measurement_expressions(con)}
     _drop(con, KEYED_LINES)
+    # the window intensities first: whether any line has one decides the other models' SQL
+    kind = series.kind_literal(intensity)
+    factors = (bind(query_text(HOURLY_FACTORS), params, {"series_kind": kind})
+               if intensity != "annual" else "")
+    expressions.update(series.series_expressions(con, intensity, factors))
     for path, kind in MODELS:
         name = path.rsplit("/", 1)[-1].removesuffix(".sql")
+        if name == "int_hourly_factors":
+            continue  # built above (or, with annual factors, not at all)
         if name == "int_usage_keyed" and not grouped:
             _drop(con, name)
             continue

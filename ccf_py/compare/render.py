@@ -32,6 +32,8 @@ def cell(column: str, value: object) -> str:
         return "unknown" if column == "cost" or column.endswith("_cost") else "\u2013"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
+    if isinstance(value, int):  # a count (hours, ...)
+        return f"{value:,}"
     if column == "cost" or column.endswith("_cost"):
         return f"{value:,.2f}"
     if column.endswith("_pct"):

@@ -10,7 +10,10 @@
 --            cost: no cost, nothing to extrapolate from or to.
 -- priced: the line carries a cost (only those teach a ratio: free-tier kWh would inflate it);
 -- a flag of the line, so sums of lines whose costs cancel still count as priced.
-SELECT *, ratio_cost <> 0 AS priced
+-- With --intensity hourly|hourly-lca|marginal ($hourly_join etc., ccf_py.intensity) each line
+-- also gets its window's series intensity (int_hourly_factors; NULL where no series covers it)
+-- and the amount and cost it weighs with (h_*); with annual factors these expand to nothing.
+SELECT *, ratio_cost <> 0 AS priced $billed_hourly
 FROM (
     SELECT provider_name AS provider, billing_period_start AS billing_period,
            charge_period_start AS usage_start, billing_account_id AS payer_account_id,
@@ -31,12 +34,13 @@ FROM (
            -- the billed line this row is (DuckDB's row id, valid within one query): the
            -- per-row estimates join back to billed_lines through it (FOCUS export, persisted
            -- estimates); never stored, as a reload may renumber rows
-           rowid AS billed_rowid,
+           billed_lines.rowid AS billed_rowid,
            -- the billed window of a resource that ccf-py measure measured (else NULL):
            -- measurements replace its GPU estimate there (int_usage_lines)
            CASE WHEN $measured_resource THEN resource_id END AS m_resource,
            CASE WHEN $measured_resource THEN charge_period_start END AS m_start,
            CASE WHEN $measured_resource THEN $charge_end END AS m_end
-    FROM billed_lines
+           $hourly_select
+    FROM billed_lines $hourly_join
     WHERE $month IS NULL OR billing_period_start = $month
 )

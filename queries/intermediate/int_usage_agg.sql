@@ -22,5 +22,6 @@ SELECT $report_key AS report_key, provider, currency, billing_period, service, r
                 FILTER (WHERE NOT ratio_by_amount OR ratio_amount_with_embodied), 0)
            AS ccf_embodied_kwh,
        sum(ratio_cost) AS ratio_cost
+       $agg_hourly  -- --intensity: the energy at series intensity (for the report's note)
 FROM $usage_lines
 GROUP BY ALL

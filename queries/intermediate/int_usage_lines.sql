@@ -26,7 +26,10 @@ lines AS (
            kc.usage_class, kc.rule_id, kc.estimate_path, kc.instance_type, kc.ratio_unit, kc.note,
            kc.accelerator_model,
            kc.feeds_ratio,
-           kc.replication_factor, rf.pue, rf.gco2e_per_kwh, rf.fallback_region,
+           kc.replication_factor, rf.pue, rf.fallback_region,
+           -- the region's annual factor, or (--intensity) its blend with the series'
+           -- intensity over the covered share of the line's energy (series_share)
+           $line_gco2e AS gco2e_per_kwh $line_hourly,
            u.usage_amount * kc.vcpu_hours_per_unit AS vcpu_hours,
            u.usage_amount * kc.gpu_hours_per_unit AS gpu_hours,
            u.usage_amount * kc.memory_gb_hours_per_unit AS memory_gb_hours,

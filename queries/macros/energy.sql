@@ -31,6 +31,21 @@ CREATE OR REPLACE MACRO ccf_network_kwh(gb, kwh_per_gb) AS
 CREATE OR REPLACE MACRO ccf_operational_kg(facility_kwh, gco2e_per_kwh) AS
     facility_kwh * gco2e_per_kwh / 1000.0;
 
+-- Grid intensity of usage whose hours are partly covered by an hourly (or marginal) series
+-- (ccf-py report --intensity): the series' intensity for the covered part, the annual factor
+-- for the rest, weighted by what the energy is proportional to (usage amount; cost for rows
+-- estimated from cost). covered_g = sum(weight x hourly g/kWh) over the covered lines,
+-- covered_weight = their weight, weight = all lines' weight.
+CREATE OR REPLACE MACRO ccf_series_gco2e(covered_g, covered_weight, weight, annual_gco2e) AS
+    CASE WHEN weight <> 0 AND covered_weight IS NOT NULL
+         THEN (coalesce(covered_g, 0) + annual_gco2e * (weight - covered_weight)) / weight
+         ELSE annual_gco2e END;
+
+-- The share (0..1) of such usage's energy at series intensity.
+CREATE OR REPLACE MACRO ccf_series_share(covered_weight, weight) AS
+    CASE WHEN weight <> 0 THEN least(greatest(coalesce(covered_weight, 0) / weight, 0), 1)
+         ELSE 0 END;
+
 -- CCF's "embodied kWh" (quirk Q1): embodied CO2e divided by the grid factor, which CCF adds
 -- to its reported kWh. Only used to compare with CCF, never in ccf_py's energy_kwh.
 CREATE OR REPLACE MACRO ccf_embodied_as_kwh(embodied_kg, gco2e_per_kwh) AS

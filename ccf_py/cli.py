@@ -602,8 +602,8 @@ def compare_instance(obj: Context, from_: str, to: str, month: str | None, metho
 
     CPU and accelerator power, memory and embodied emissions of the target come from the
     same coefficient tables and SQL as `report`. It assumes equal work per vCPU-hour, which
-    is rarely true (newer CPUs do more per vCPU-hour): the notes say so. Cost: the target at
-    this bill's own on-demand price for it, else unknown.
+    is rarely true (newer CPUs do more per vCPU-hour): its assumptions say so. Cost: the
+    target at this bill's own on-demand price for it, else unknown.
 
     \b
     Example:

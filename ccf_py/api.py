@@ -24,6 +24,7 @@ from ccf_py import db as dbmod
 from ccf_py import intensity as series
 from ccf_py.assumptions import Assumptions
 from ccf_py.assumptions import load as load_assumptions
+from ccf_py.compare.base import Comparison
 from ccf_py.errors import ConfigError, SourceError
 from ccf_py.estimate import (
     KEYED_LINES,
@@ -897,3 +898,46 @@ def compare_time(db: Database, *, zone: str, duration_hours: float | int | str,
 
     return build(db.con, zone=zone, duration_hours=duration_hours, window_hours=window_hours,
                  start=start, energy_kwh=energy_kwh, power_kw=power_kw, kind=intensity)
+
+
+
+
+# --- what-if comparisons (ccf_py.compare; issue 9) ---
+
+
+
+def _comparison_month(db: Database, month: str | None) -> tuple[date, str]:
+    """The billing period a comparison reads: ``month`` (checked to be loaded), else the
+    latest loaded one."""
+    months = available_months(db)
+    if not months:
+        raise ConfigError("the database holds no billing data (run 'ccf-py ingest PATH')")
+    label = _loaded_month(db, month) or months[-1]
+    return parse_month(label), label  # type: ignore[return-value]
+
+
+def compare_region(db: Database, *, to: str, service: str | None = None,
+                   from_region: str | None = None, provider: str | None = None,
+                   month: str | None = None, methodology: str = "default") -> Comparison:
+    """The month's usage (of ``service``, in ``from_region``; default all) moved to region
+    ``to`` of the same provider, or to each of its regions, ranked (``to="best"``): a
+    :class:`~ccf_py.compare.base.Comparison`, the usage as billed first."""
+    from ccf_py.compare.region import compare_region as run_comparison
+
+    check_methodology(methodology)
+    first, label = _comparison_month(db, month)
+    return run_comparison(db.con, month=first, label=label, to=to, service=service,
+                          from_region=from_region, provider=provider, methodology=methodology)
+
+
+def compare_instance(db: Database, *, from_: str, to: str, month: str | None = None,
+                     methodology: str = "default") -> Comparison:
+    """The month's usage of AWS instance family or type ``from_`` on ``to`` instead, at the
+    same vCPU-hours (accelerator-hours for accelerated types): a
+    :class:`~ccf_py.compare.base.Comparison`, the usage as billed first."""
+    from ccf_py.compare.instance import compare_instance as run_comparison
+
+    check_methodology(methodology)
+    first, label = _comparison_month(db, month)
+    return run_comparison(db.con, month=first, label=label, from_spec=from_, to_spec=to,
+                          methodology=methodology)

@@ -802,5 +802,80 @@ def intensity_list(obj: Context, fmt: str) -> None:
 
     click.echo(render_series(run(obj, do), fmt), nl=False)
 
+_compare_month = click.option("--month", default=None,
+                              help="Billing period YYYY-MM (default: the latest loaded).")
+_compare_methodology = click.option("--methodology", type=click.Choice(METHODOLOGIES),
+                                    default="default", show_default=True, help=METHODOLOGY_HELP)
+
+
+@compare.command("region")
+@click.option("--to", "to", required=True, metavar="REGION|best",
+              help="The region to move the usage to (of the same provider), or 'best': every "
+                   "region of the provider, lowest CO2e first.")
+@click.option("--service", default=None,
+              help="Only this service's usage, as the bill names it (AmazonEC2, Compute "
+                   "Engine, Virtual Machines...).")
+@click.option("--from-region", default=None, help="Only the usage billed in this region.")
+@click.option("--provider", type=click.Choice(("aws", "gcp", "azure")), default=None,
+              help="Whose usage (needed with --to best when the month has several).")
+@_compare_month
+@_compare_methodology
+@compare_output
+@click.pass_obj
+def compare_region(obj: Context, to: str, service: str | None, from_region: str | None,
+                   provider: str | None, month: str | None, methodology: str, fmt: str,
+                   out: str | None, notes_out: str | None) -> None:
+    """The month's usage moved to another region of the same provider.
+
+    Energy follows the target's PUE, operational CO2e its grid factor (the same tables and
+    SQL as `report`), embodied CO2e stays. Lines without a single region (global, edge,
+    multi-regions) are not movable: left out, and the notes say how much. Cost is unknown in
+    regions the usage does not already run in (ccf_py has no regional price list).
+
+    \b
+    Example:
+        ccf-py compare region --to eu-north-1 --service AmazonEC2 --month 2026-10
+        ccf-py compare region --to best --provider gcp --format md --out regions.md
+    """
+    def build():  # noqa: ANN202
+        with api.open_db(obj.db, read_only=True) as db:
+            return api.compare_region(db, to=to, service=service, from_region=from_region,
+                                      provider=provider, month=month, methodology=methodology)
+
+    emit_comparison(obj, build, fmt, out, notes_out)
+
+
+@compare.command("instance")
+@click.option("--from", "from_", required=True, metavar="FAMILY_OR_TYPE",
+              help="The AWS instance family (m5) or type (m5.xlarge) of the usage to move.")
+@click.option("--to", "to", required=True, metavar="FAMILY_OR_TYPE",
+              help="The family or type to run it on instead (a family: the size with the "
+                   "same vCPUs, or accelerators).")
+@_compare_month
+@_compare_methodology
+@compare_output
+@click.pass_obj
+def compare_instance(obj: Context, from_: str, to: str, month: str | None, methodology: str,
+                     fmt: str, out: str | None, notes_out: str | None) -> None:
+    """The same vCPU-hours (accelerator-hours for GPU types) on another instance family.
+
+    CPU and accelerator power, memory and embodied emissions of the target come from the
+    same coefficient tables and SQL as `report`. It assumes equal work per vCPU-hour, which
+    is rarely true (newer CPUs do more per vCPU-hour): its assumptions say so. Cost: the
+    target at this bill's own on-demand price for it, else unknown.
+
+    \b
+    Example:
+        ccf-py compare instance --from m5 --to m6g --month 2026-10
+        ccf-py compare instance --from p3.16xlarge --to p4d --format json
+    """
+    def build():  # noqa: ANN202
+        with api.open_db(obj.db, read_only=True) as db:
+            return api.compare_instance(db, from_=from_, to=to, month=month,
+                                        methodology=methodology)
+
+    emit_comparison(obj, build, fmt, out, notes_out)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

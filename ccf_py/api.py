@@ -941,3 +941,34 @@ def compare_instance(db: Database, *, from_: str, to: str, month: str | None = N
     first, label = _comparison_month(db, month)
     return run_comparison(db.con, month=first, label=label, from_spec=from_, to_spec=to,
                           methodology=methodology)
+
+
+# ---- what-if: storage classes (issue 9) ----------------------------------------------------
+def compare_storage(db: Database | None, *, from_class: str | None = None,
+                    to_class: str | None = None, bucket: str | None = None,
+                    usage_type: str | None = None, tb: float | None = None,
+                    months: float | None = None, retrievals_gb_per_month: float = 0.0,
+                    region: str | None = None, month: str | None = None,
+                    list_classes: bool = False):  # noqa: ANN201 - a compare.Comparison
+    """The same stored data in storage class ``from_class`` and in ``to_class`` (ids of
+    ``coefficients/storage_classes.csv``) for ``months`` months (default 12): energy,
+    operational, embodied and low/high CO2e, list-price cost, break-even
+    (:mod:`ccf_py.compare.storage`). The data: the billed ``from_class`` storage of ``bucket``
+    (a resource id) or of ``usage_type`` (``*`` = anything) in ``month`` (default: the latest
+    with such lines) of ``db``, or ``tb`` TB (no database needed). ``list_classes``: the
+    class ids and their assumptions instead."""
+    from ccf_py.compare import storage as storage_compare
+
+    if list_classes:
+        return storage_compare.list_classes()
+    if not from_class or not to_class:
+        raise ConfigError("give --from CLASS and --to CLASS (ccf-py compare storage --list "
+                          "lists the classes)")
+    if db is None and (bucket is not None or usage_type is not None):
+        raise ConfigError("--bucket and --usage-type read the loaded bills: open a database")
+    if db is not None and month and tb is None:
+        month = _loaded_month(db, month)
+    return storage_compare.compare_storage(
+        db.con if db is not None else None, from_class=from_class,
+        to_class=to_class, bucket=bucket, usage_type=usage_type, tb=tb, months=months,
+        retrievals_gb_per_month=retrievals_gb_per_month, region=region, month=month)

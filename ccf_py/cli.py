@@ -877,5 +877,56 @@ def compare_instance(obj: Context, from_: str, to: str, month: str | None, metho
     emit_comparison(obj, build, fmt, out, notes_out)
 
 
+@compare.command("storage")
+@click.option("--list", "list_classes", is_flag=True,
+              help="List the storage class ids and their assumed media, copies and embodied.")
+@click.option("--from", "from_class", default=None, metavar="CLASS",
+              help="The class the data is in, e.g. s3-standard.")
+@click.option("--to", "to_class", default=None, metavar="CLASS",
+              help="The class to compare with, e.g. s3-glacier-deep-archive.")
+@click.option("--bucket", default=None, metavar="NAME",
+              help="The billed --from storage of this bucket (resource id) in the bills.")
+@click.option("--usage-type", default=None, metavar="PATTERN",
+              help="The billed --from storage whose usage type / SKU / meter contains PATTERN "
+                   "(* = anything).")
+@click.option("--tb", type=float, default=None, help="A size in TB instead of the bills.")
+@click.option("--months", type=float, default=None,
+              help="How long the data is kept [default: 12].")
+@click.option("--retrievals-gb-per-month", type=float, default=0.0, show_default=True,
+              help="GB read back from the data each month.")
+@click.option("--region", default=None, help="Region of the grid factor, PUE and prices.")
+@click.option("--month", default=None, help="Billing period YYYY-MM of the usage.")
+@compare_output
+@click.pass_obj
+def compare_storage(obj: Context, list_classes: bool, from_class: str | None,
+                    to_class: str | None, bucket: str | None, usage_type: str | None,
+                    tb: float | None, months: float | None, retrievals_gb_per_month: float,
+                    region: str | None, month: str | None, fmt: str, out: str | None,
+                    notes_out: str | None) -> None:
+    """The same stored data in another storage class: energy, operational and embodied CO2e
+    (with the low/high range of the media assumptions), list-price cost with retrieval and
+    minimum storage duration charges, and the break-even of the move. Default methodology.
+
+    \b
+    Example:
+        ccf-py compare storage --list
+        ccf-py compare storage --from s3-standard --to s3-glacier-deep-archive --bucket logs
+        ccf-py compare storage --from gcs-standard --to gcs-archive --tb 50 \\
+            --region us-central1 --months 24 --retrievals-gb-per-month 100 --format md
+    """
+    kwargs = dict(from_class=from_class, to_class=to_class, bucket=bucket,
+                  usage_type=usage_type, tb=tb, months=months,
+                  retrievals_gb_per_month=retrievals_gb_per_month, region=region, month=month,
+                  list_classes=list_classes)
+
+    def build():  # noqa: ANN202
+        if list_classes or tb is not None:  # needs no bills
+            return api.compare_storage(None, **kwargs)
+        with api.open_db(obj.db, read_only=True) as db:
+            return api.compare_storage(db, **kwargs)
+
+    emit_comparison(obj, build, fmt, out, notes_out)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -81,6 +81,18 @@ SCHEMAS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
     "usage_lists": ({
         "provider": "VARCHAR", "list": "VARCHAR", "value": "VARCHAR", "source": "VARCHAR"},
         ("provider", "list", "value")),
+    "storage_classes": ({
+        "provider": "VARCHAR", "class_id": "VARCHAR", "service": "VARCHAR",
+        "usage_contains": "VARCHAR", "medium": "VARCHAR", "wh_per_tb_hour": "DOUBLE",
+        "wh_per_tb_hour_low": "DOUBLE", "wh_per_tb_hour_high": "DOUBLE", "copies": "DOUBLE",
+        "embodied_kg_per_tb": "DOUBLE", "embodied_kg_per_tb_low": "DOUBLE",
+        "embodied_kg_per_tb_high": "DOUBLE", "lifespan_years": "DOUBLE", "description": "VARCHAR",
+        "source": "VARCHAR"}, ("provider", "class_id")),
+    "storage_prices": ({
+        "provider": "VARCHAR", "class_id": "VARCHAR", "region": "VARCHAR",
+        "price_per_gb_month": "DOUBLE", "retrieval_per_gb": "DOUBLE", "min_storage_days": "DOUBLE",
+        "currency": "VARCHAR", "price_date": "VARCHAR", "source": "VARCHAR"},
+        ("class_id", "region")),
 }
 
 
@@ -181,6 +193,65 @@ class Accelerator:
     embodied_kg: float | None
 
 
+HOURS_PER_YEAR = 8760
+
+
+@dataclass(frozen=True)
+class StorageClass:
+    """One row of storage_classes.csv: a storage class's media, copies and embodied emissions
+    (the default methodology's storage physics; every number an assumption with its source).
+    ``copies`` None: the service's replication factor (replication_factors.csv)."""
+
+    provider: str
+    class_id: str
+    service: str                 # billed service ('*': any, for the per-medium fallback rows)
+    patterns: tuple[tuple[str, ...], ...]  # alternatives of lower-case parts, all contained
+    medium: str
+    wh_per_tb_hour: float
+    wh_per_tb_hour_low: float
+    wh_per_tb_hour_high: float
+    copies: float | None
+    embodied_kg_per_tb: float
+    embodied_kg_per_tb_low: float
+    embodied_kg_per_tb_high: float
+    lifespan_years: float
+    description: str
+    source: str
+
+    @property
+    def lifespan_hours(self) -> float:
+        return self.lifespan_years * HOURS_PER_YEAR
+
+    @property
+    def fallback(self) -> bool:
+        """A provider's per-medium row for storage that matches no class."""
+        return self.service == "*"
+
+    def score(self, service: str, usage: str) -> int:
+        """How specifically the row matches a billed line: the length of its longest matching
+        alternative (every ``&`` part contained, case-insensitively); 0 = no match."""
+        if self.fallback or service != self.service:
+            return 0
+        low = usage.lower()
+        return max((sum(map(len, parts)) for parts in self.patterns
+                    if all(p in low for p in parts)), default=0)
+
+
+@dataclass(frozen=True)
+class StoragePrice:
+    """One row of storage_prices.csv: a class's public list price in one region."""
+
+    provider: str
+    class_id: str
+    region: str
+    price_per_gb_month: float
+    retrieval_per_gb: float | None   # None: not recorded
+    min_storage_days: float
+    currency: str
+    price_date: str
+    source: str
+
+
 @dataclass(frozen=True)
 class ProviderCoefficients:
     """One provider's rows of the tables, as the provider's usage-key classifier reads them."""
@@ -199,6 +270,15 @@ class ProviderCoefficients:
     instance_accelerators: dict[str, tuple[str, float]] = field(default_factory=dict)
     accelerator_skus: tuple[tuple[str, str], ...] = ()
     accelerator_aliases: dict[str, str] = field(default_factory=dict)
+    storage_classes: tuple[StorageClass, ...] = ()
+
+    def storage_class(self, service: str, usage: str, medium: str | None) -> StorageClass | None:
+        """The class row that matches a billed storage line most specifically, else the
+        provider's row for ``medium`` (None when neither exists)."""
+        best = max(self.storage_classes, key=lambda c: c.score(service, usage), default=None)
+        if best is not None and best.score(service, usage):
+            return best
+        return next((c for c in self.storage_classes if c.fallback and c.medium == medium), None)
 
     def accelerator(self, name: str | None) -> Accelerator | None:
         """A model by its name or an alias (CCF's 'Nvidia Tesla V100', GCP's spellings)."""
@@ -272,8 +352,42 @@ def load() -> Coefficients:
             tuple(sorted(((r["sku_contains"], r["accelerator_model"])
                           for r in tables["accelerator_skus"] if r["provider"] == p),
                          key=lambda t: -len(t[0]))),
-            aliases)
+            aliases, tuple(c for c in storage_classes() if c.provider == p))
     return Coefficients(out)
+
+
+def _range_checked(row: dict[str, str], line: int, column: str) -> tuple[float, float, float]:
+    """(value, low, high) of a column with ``_low`` / ``_high`` siblings; low <= value <= high."""
+    value, low, high = (float(row[c]) for c in (column, f"{column}_low", f"{column}_high"))
+    if not low <= value <= high:
+        raise CoefficientError(f"{table_path('storage_classes')}, line {line}: {column} "
+                               f"{value:g} outside its range {low:g}..{high:g}")
+    return value, low, high
+
+
+@cache
+def storage_classes() -> tuple[StorageClass, ...]:
+    """The storage class rows, in file order, their ranges checked."""
+    rows = validate("storage_classes")
+    out = []
+    for line, r in enumerate(rows, start=2):
+        wh = _range_checked(r, line, "wh_per_tb_hour")
+        emb = _range_checked(r, line, "embodied_kg_per_tb")
+        patterns = tuple(tuple(p.strip().lower() for p in alt.split("&") if p.strip())
+                         for alt in r["usage_contains"].split("|") if alt.strip())
+        out.append(StorageClass(
+            r["provider"], r["class_id"], r["service"], patterns, r["medium"], *wh,
+            _f(r["copies"]), *emb, float(r["lifespan_years"]), r["description"], r["source"]))
+    return tuple(out)
+
+
+@cache
+def storage_prices() -> tuple[StoragePrice, ...]:
+    """The public storage prices, in file order."""
+    return tuple(StoragePrice(
+        r["provider"], r["class_id"], r["region"], float(r["price_per_gb_month"]),
+        _f(r["retrieval_per_gb"]), float(r["min_storage_days"] or 0), r["currency"],
+        r["price_date"], r["source"]) for r in validate("storage_prices"))
 
 
 def _redshift_nodes(instances: dict[str, InstanceType]) -> dict[str, InstanceType]:

@@ -3,8 +3,9 @@
 Every output carries these notes (the monthly page, ``report`` in every format, SCI, the FOCUS
 export): which methodology ran, which regions fell back to a provider average, which usage
 was estimated with fallback coefficients, which GPUs and accelerators were not estimated,
-what free-tier usage adds, that storage classes of one medium share one coefficient, and
-whether the month is only partly loaded.
+what free-tier usage adds, which storage classes' assumptions were used (``ccf``: that
+storage classes of one medium share one coefficient), and whether the month is only partly
+loaded.
 
 ``lines`` arguments name the relation of estimated lines: ``int_usage_lines`` (one row per
 billed line, the monthly report) or ``int_usage_keyed_lines`` (the grouped report's sums).
@@ -18,6 +19,7 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
+from ccf_py import coefficients
 from ccf_py.model import MonthSpan
 
 CCF_NOTE = ("Methodology 'ccf' reproduces Cloud Carbon Footprint (embodied divided by vCPUs "
@@ -25,7 +27,8 @@ CCF_NOTE = ("Methodology 'ccf' reproduces Cloud Carbon Footprint (embodied divid
             "Energy never includes CCF's 'embodied kWh'.")
 DEFAULT_NOTE = ("Methodology 'default': CCF's coefficients with its documented quirks fixed "
                 "(embodied kept separate and not divided by vCPUs twice, S3 replication 3, S3 "
-                "GB-Mo units, Fargate memory as memory; GCP: processors by machine family, GPU "
+                "GB-Mo units, Fargate memory as memory; storage per class: media, copies and "
+                "embodied emissions of the media; GCP: processors by machine family, GPU "
                 "models from the SKU, embodied once per VM, SSD-backed disks as SSD, "
                 "multi-regions at their regions' mean; README, 'Methodology').")
 ACCELERATOR_MARK = "not in the coefficients and not estimated"
@@ -113,9 +116,18 @@ def free_tier_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ..
 
 
 def storage_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:
-    """Storage is estimated per medium (HDD or SSD watts per TB): the classes of one medium
-    (S3 Standard, Infrequent Access, Glacier...) share one coefficient, so moving data between
-    them changes no estimate. Said when the bills hold several such usage types."""
+    """``default``: the storage classes the estimates used, each with its assumed medium,
+    copies and embodied emissions (storage_classes.csv; no provider publishes them).
+    ``ccf``: storage is estimated per medium (HDD or SSD watts per TB), so the classes of one
+    medium (S3 Standard, Infrequent Access, Glacier...) share one coefficient and moving data
+    between them changes no estimate; said when the bills hold several such usage types."""
+    used = [r[0] for r in con.execute(
+        f"""SELECT storage_class FROM {lines}
+            WHERE usage_class = 'storage' AND storage_class <> ''
+              AND estimate_path IN ('direct', 'fallback')
+            GROUP BY ALL ORDER BY sum(storage_tb_hours) DESC, 1""").fetchall()]
+    if used:
+        return (storage_class_note(used),)
     rows = con.execute(
         f"""SELECT provider, storage_wh_per_tb_hour, count(DISTINCT usage_type)
             FROM {lines} WHERE usage_class = 'storage' AND storage_wh_per_tb_hour > 0
@@ -130,6 +142,29 @@ def storage_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]
     return ("Storage is estimated per medium (HDD or SSD), not per storage class; storage "
             f"usage types by coefficient: {'; '.join(parts)}. Moving data between classes "
             "of one medium (e.g. S3 Standard to Glacier) changes no estimate.",)
+
+
+def storage_class_note(class_ids: list[str]) -> str:
+    """One line naming the classes used (most stored first) with their copies, grouped by
+    their media's assumptions (value and low-high range)."""
+    rows = {c.class_id: c for c in coefficients.storage_classes()}
+    groups: dict[tuple, list[str]] = {}
+    for cid in class_ids:
+        c = rows[cid]
+        media = (c.medium, c.wh_per_tb_hour, c.wh_per_tb_hour_low, c.wh_per_tb_hour_high,
+                 c.embodied_kg_per_tb, c.embodied_kg_per_tb_low, c.embodied_kg_per_tb_high,
+                 c.lifespan_years)
+        copies = f" x{c.copies:g}" if c.copies is not None else " (its service's copies)"
+        groups.setdefault(media, []).append(cid + copies)
+    parts = []
+    for (medium, wh, wh_lo, wh_hi, kg, kg_lo, kg_hi, years), names in groups.items():
+        shown = names[:MAX_LISTED] + ([f"{len(names) - MAX_LISTED} more"]
+                                      if len(names) > MAX_LISTED else [])
+        parts.append(f"{medium.upper()} {wh:g} Wh/TB-h ({wh_lo:g}-{wh_hi:g}), {kg:g} kg "
+                     f"CO2e/TB ({kg_lo:g}-{kg_hi:g}) over {years:g} years: {', '.join(shown)}")
+    return ("Storage is estimated per storage class, from assumptions (no provider publishes "
+            "the media, copies or embodied emissions of its classes; coefficients/"
+            "storage_classes.csv gives their sources). " + ". ".join(parts) + ".")
 
 
 def month_span(con: duckdb.DuckDBPyConnection, month: date) -> MonthSpan:

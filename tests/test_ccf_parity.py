@@ -168,8 +168,11 @@ ENERGY_RULES = {
     "a11": lambda c: c - 5 * 8 * 0.5 * (407 - 400) / 1000 * 1.135,
     # g4dn.xlarge, 10 h: its T4 at the datasheet's 70 W, not CCF's 71 W (g5's A10G: same 153)
     "a13": lambda c: c - 10 * 1 * 0.5 * (71 - 70) / 1000 * 1.135,
-    "a19": lambda c: c / 2,            # Q4: TimedStorage-GlacierByteHrs, same rule
-    "a20": lambda c: c / 2,            # Q4: TimedStorage-GDA-ByteHrs, same rule
+    # storage classes (storage_classes.csv): 3 copies (Q4), and the class's media instead of
+    # CCF's HDD 0.65 Wh/TB-h: Glacier Flexible Retrieval mostly powered-down HDD 0.234, Deep
+    # Archive tape 0.0845
+    "a19": lambda c: c * (3 * 0.234) / (6 * 0.65),
+    "a20": lambda c: c * (3 * 0.0845) / (6 * 0.65),
     "a24": lambda c: c / 1.769,        # Lambda: 1,769 MB of memory per vCPU
     "b01": lambda c: c / 1.769,
     "b02": lambda c: c / 1.769,
@@ -182,6 +185,21 @@ ENERGY_RULES = {
     # (ml., mq., dax., dms.): default uses the type's CPUs and memory term (checked below)
     "c01": None, "c02": None, "c03": None, "c04": None, "c05": None, "c06": None,
     "c07": None,                       # CCF: no vCPUs for "db.m6i.xl"; default completes it
+}
+# default only: the media of stored data carry embodied emissions (storage_classes.csv): the
+# row's TB-hours x copies x kg CO2e per TB of media / the media's life.
+# row -> (copies, kg per TB, life in years)
+STORAGE_EMBODIED = {
+    "a15": (2, 24, 5),    # EBS gp2: SSD, 2 copies
+    "a16": (2, 2.4, 5),   # EBS st1: HDD
+    "a17": (3, 2.4, 5),   # EBS snapshot: HDD (in S3), 3 copies
+    "a18": (3, 2.4, 5),   # S3 Standard: HDD, 3 copies
+    "a19": (3, 2.4, 5),   # Glacier Flexible Retrieval: HDD, mostly powered down
+    "a20": (3, 2.1, 30),  # Glacier Deep Archive: tape, 30-year media
+    "a28": (1, 24, 5),    # RDS gp2 storage: SSD, no replication row for it
+    "a29": (6, 24, 5),    # Aurora storage: SSD, 6 copies
+    "a30": (2, 24, 5),    # DynamoDB: SSD, 2 copies
+    "b16": (1, 24, 5),    # Redshift managed storage (ra3): SSD
 }
 # Rows estimated from cost ratios: the default's ratio levels and cost basis differ (Q8/Q9).
 FROM_COST = {"a25", "a34", "a35", "b14", "b15"}
@@ -208,6 +226,11 @@ def test_default_differs_from_ccf_only_where_documented(estimates):
             assert c["co2e_embodied_kg"] == 0
             assert d["co2e_embodied_kg"] == pytest.approx(2110.3792 * 720 / 35040 * 4 / 48,
                                                           rel=REL), rid
+        elif rid in STORAGE_EMBODIED:
+            copies, kg_per_tb, years = STORAGE_EMBODIED[rid]
+            assert c["co2e_embodied_kg"] == 0
+            assert d["co2e_embodied_kg"] == pytest.approx(
+                d["storage_tb_hours"] * copies * kg_per_tb / (years * 8760), rel=REL), rid
         elif c["co2e_embodied_kg"] == 0:
             assert d["co2e_embodied_kg"] == 0, rid
         else:  # Q2 and Q11

@@ -84,9 +84,12 @@ def test_storage_medium_and_units():
     assert (gp3.usage_class, gp3.storage_wh_per_tb_hour, gp3.replication_factor) == (
         "storage", 1.2, 2)
     glacier = DEFAULT.classify(key("USE1-TimedStorage-GlacierByteHrs", "GB-Mo", "AmazonS3"))
-    assert (glacier.storage_wh_per_tb_hour, glacier.replication_factor) == (0.65, 3)
-    assert CCF.classify(key("TimedStorage-GlacierByteHrs", "GB-Mo", "AmazonS3")
-                        ).replication_factor == 6
+    # default: storage_classes.csv's s3-glacier-flexible row (HDD mostly powered down)
+    assert (glacier.storage_wh_per_tb_hour, glacier.replication_factor,
+            glacier.storage_class) == (0.234, 3, "s3-glacier-flexible")
+    ccf_glacier = CCF.classify(key("TimedStorage-GlacierByteHrs", "GB-Mo", "AmazonS3"))
+    assert (ccf_glacier.storage_wh_per_tb_hour, ccf_glacier.replication_factor,
+            ccf_glacier.storage_class, ccf_glacier.storage_embodied_kg_per_tb) == (0.65, 6, "", 0)
     odd = key("MysteryStorage", unit="GB-Mo", service="AmazonFoo")
     assert CCF.classify(odd).estimate_path == "none"
     assert DEFAULT.classify(odd).estimate_path == "from_cost"

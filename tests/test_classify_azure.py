@@ -81,11 +81,13 @@ def test_s_disk_crashes_ccf_and_is_hdd_in_default():
 
 def test_standard_blob_storage_is_hdd_in_default():
     """Q13: CCF's STORAGE_USAGE_TYPES make every LRS/GRS meter SSD."""
-    for meter, rf in (("Hot LRS Data Stored", 3), ("Archive GRS Data Stored", 6),
-                      ("Cool RA-GZRS Data Stored", 6), ("Hot ZRS Data Stored", 3)):
+    # default: the tier's storage_classes.csv row: online tiers on HDD, Archive (an offline
+    # tier) on tape at 0.0845 Wh/TB-h
+    for meter, rf, wh in (("Hot LRS Data Stored", 3, 0.65), ("Archive GRS Data Stored", 6, 0.0845),
+                          ("Cool RA-GZRS Data Stored", 6, 0.65), ("Hot ZRS Data Stored", 3, 0.65)):
         k = key(meter, "1 GB/Month", service="Storage")
         assert CCF.classify(k).storage_wh_per_tb_hour == 1.2, meter
-        assert DEFAULT.classify(k).storage_wh_per_tb_hour == 0.65, meter
+        assert DEFAULT.classify(k).storage_wh_per_tb_hour == wh, meter
         assert CCF.classify(k).replication_factor == DEFAULT.classify(k).replication_factor == rf
     premium = DEFAULT.classify(key("Premium LRS Data Stored", "1 GB/Month", service="Storage"))
     assert premium.storage_wh_per_tb_hour == 1.2

@@ -317,22 +317,22 @@ class Classifier(ProviderClassifier):
 
     def _storage(self, key: UsageKey) -> KeyClass:
         medium, hit = self._medium(key)
+        rule = f"storage:{medium}:{hit}"
         if medium is None:
-            rule = "storage:unknown_medium"
-            if self.ccf:  # CCF warns and gives no estimate
-                return KeyClass("storage", rule, "none", ratio_unit=key.pricing_unit)
-            return self.unknown(key, "storage", rule)
-        wh = self.c[f"{medium}_wh_per_tb_hour"]
-        rf = self.replication(key)
-        common = dict(storage_wh_per_tb_hour=wh, replication_factor=rf,
-                      ratio_unit=key.pricing_unit)
+            # default: a storage class CCF's lists lack (Glacier Instant Retrieval,
+            # Intelligent-Tiering archive tiers, EBS snapshot archive) still has its physics
+            sc = self.storage_class(key, None)
+            if sc is None or sc.fallback:
+                rule = "storage:unknown_medium"
+                if self.ccf:  # CCF warns and gives no estimate
+                    return KeyClass("storage", rule, "none", ratio_unit=key.pricing_unit)
+                return self.unknown(key, "storage", rule)
+            rule = f"storage:class:{sc.class_id}"
         if key.pricing_unit == "GB-Hours":
-            return KeyClass("storage", f"storage:{medium}:{hit}", "direct",
-                            storage_tb_hours_per_unit=1 / 1000, **common)  # type: ignore[arg-type]
+            return self.storage(key, medium, rule, tb_hours_per_unit=1 / 1000)
         # CUR *ByteHrs rows are priced in GB-Mo; CCF divides them by 2^40 as if they were
         # byte-hours (issue #1029, quirk Q3). Both methodologies use the GB-Mo amount.
-        return KeyClass("storage", f"storage:{medium}:{hit}", "direct",
-                        storage_per_gb_month=True, **common)  # type: ignore[arg-type]
+        return self.storage(key, medium, rule, per_gb_month=True)
 
     # ---- network -----------------------------------------------------------------------
     def _network(self, key: UsageKey) -> KeyClass:

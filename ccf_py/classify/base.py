@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any, ClassVar
 
-from ccf_py.coefficients import Accelerator, Coefficients, ProviderCoefficients
+from ccf_py.coefficients import Accelerator, Coefficients, ProviderCoefficients, StorageClass
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,10 @@ class KeyClass:
     storage_per_gb_month: bool = False     # TB-h depend on the days in the usage month
     storage_gb_months_per_unit: float = 1.0  # with storage_per_gb_month: GB-months per unit
     storage_wh_per_tb_hour: float = 0.0
+    # default only: the storage_classes.csv row of stored data (its media, copies, embodied)
+    storage_class: str = ""
+    storage_embodied_kg_per_tb: float = 0.0    # embodied kg CO2e per TB of media
+    storage_lifespan_hours: float = 0.0        # over which the media's embodied is spread
     network_gb_per_unit: float = 0.0
     replication_factor: float = 1.0
     embodied_te_kg: float = 0.0            # SCI TE: embodied kg CO2e of the whole host
@@ -150,14 +154,36 @@ class ProviderClassifier:
             return {}
         return self.sci_embodied(count * acc.embodied_kg, hours_per_unit, 1.0, 1.0)
 
-    def storage(self, key: UsageKey, medium: str, rule: str, *, tb_hours_per_unit: float = 0.0,
-                per_gb_month: bool = False, replication: float | None = None) -> KeyClass:
-        """Storage at the medium's Wh per TB-hour."""
-        return KeyClass("storage", rule, "direct", storage_tb_hours_per_unit=tb_hours_per_unit,
-                        storage_per_gb_month=per_gb_month,
+    def storage(self, key: UsageKey, medium: str | None, rule: str, *,
+                tb_hours_per_unit: float = 0.0, per_gb_month: bool = False,
+                replication: float | None = None) -> KeyClass:
+        """Storage at the medium's Wh per TB-hour (``ccf``: CCF's SSD or HDD coefficient).
+
+        ``default``: the physics of the line's storage class (storage_classes.csv: media
+        watts, copies, embodied per TB of media), else of its medium's per-provider row; the
+        class decides the medium (Deep Archive is tape whatever CCF's lists call it)."""
+        rf = self.replication(key) if replication is None else replication
+        common: dict[str, Any] = dict(storage_tb_hours_per_unit=tb_hours_per_unit,
+                                      storage_per_gb_month=per_gb_month,
+                                      ratio_unit=key.pricing_unit or "")
+        sc = self.storage_class(key, medium)
+        if sc is not None:
+            return KeyClass("storage", rule, "direct", storage_wh_per_tb_hour=sc.wh_per_tb_hour,
+                            replication_factor=rf if sc.copies is None else sc.copies,
+                            storage_class=sc.class_id,
+                            storage_embodied_kg_per_tb=sc.embodied_kg_per_tb,
+                            storage_lifespan_hours=sc.lifespan_hours, **common)
+        if medium is None:
+            raise ValueError(f"no medium and no storage class for {key}")
+        return KeyClass("storage", rule, "direct",
                         storage_wh_per_tb_hour=self.c[f"{medium}_wh_per_tb_hour"],
-                        replication_factor=self.replication(key) if replication is None
-                        else replication, ratio_unit=key.pricing_unit or "")
+                        replication_factor=rf, **common)
+
+    def storage_class(self, key: UsageKey, medium: str | None) -> StorageClass | None:
+        """``default``: the line's storage_classes.csv row (None in ``ccf``)."""
+        if self.ccf:
+            return None
+        return self.coef.storage_class(key.service or "", key.usage_type or "", medium)
 
     def network(self, key: UsageKey, rule: str, gb_per_unit: float) -> KeyClass:
         """Data moved between networks (no replication)."""

@@ -39,6 +39,7 @@ lines AS (
                 ELSE u.usage_amount * kc.storage_tb_hours_per_unit END AS storage_tb_hours,
            u.usage_amount * kc.network_gb_per_unit AS network_gb,
            kc.cpu_min_w, kc.cpu_max_w, kc.gpu_min_w, kc.gpu_max_w, kc.storage_wh_per_tb_hour,
+           kc.storage_class, kc.storage_embodied_kg_per_tb, kc.storage_lifespan_hours,
            kc.embodied_te_kg, kc.embodied_time_per_unit * u.usage_amount AS embodied_hours,
            -- a user's assumption for these GPUs (ccf_py.assumptions), else NULL
            $gpu_utilization AS gpu_utilization_pct,
@@ -75,6 +76,9 @@ direct AS (
            CASE WHEN l.estimate_path IN ('direct', 'fallback') THEN
                ccf_embodied_kg(l.embodied_te_kg, l.embodied_hours, c.lifespan_hours,
                                l.embodied_rr_vcpus, l.embodied_totr_vcpus)
+               -- the media of stored data, every copy (default methodology only)
+               + storage_embodied_kg(l.storage_tb_hours * l.replication_factor,
+                                     l.storage_embodied_kg_per_tb, l.storage_lifespan_hours)
            ELSE 0 END AS embodied_kg
     FROM lines l LEFT JOIN c ON c.provider = l.provider
 ),

@@ -61,6 +61,13 @@ CREATE OR REPLACE MACRO ccf_embodied_kg(te_kg, time_reserved_hours, lifespan_hou
          THEN te_kg * (time_reserved_hours / lifespan_hours) * (reserved_vcpus / total_vcpus)
          ELSE 0 END;
 
+-- Embodied emissions of stored data (default methodology; CCF has none). SCI's M with one TB
+-- of media as the unit: TE = embodied kg CO2e per TB of media (coefficients/storage_classes.csv),
+-- TiR / EL = TB-hours held / the media's lifespan in hours. The caller multiplies the TB-hours
+-- by the copies kept (replication), as for the energy.
+CREATE OR REPLACE MACRO storage_embodied_kg(tb_hours, kg_per_tb, lifespan_hours) AS
+    CASE WHEN lifespan_hours > 0 THEN tb_hours * kg_per_tb / lifespan_hours ELSE 0 END;
+
 -- Unknown usage. CCF UnknownEstimator: rows without a physical model get
 -- kWh = (kWh per unit of cost of directly estimated rows) x their cost; other rows keep the
 -- kWh estimated directly. Linear in cost, so it applies to sums of rows as well as to rows.

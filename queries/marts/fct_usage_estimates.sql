@@ -19,7 +19,7 @@ SELECT provider, billing_period, usage_start, account_id, region, service, usage
        usage_class, rule_id, estimate_path, ratio_basis, coverage_path, instance_type,
        fallback_region, note,
        vcpu_hours, gpu_hours, memory_gb_hours, storage_tb_hours, network_gb,
-       pue, replication_factor, gco2e_per_kwh,
+       pue, replication_factor, gco2e_per_kwh, storage_class,
        energy_kwh,
        gpu_kwh AS gpu_energy_kwh,  -- part of energy_kwh; rows estimated from cost: 0
        gpu_measured_share,         -- of the billed window, the share ccf-py measure covered

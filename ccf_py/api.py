@@ -47,6 +47,7 @@ from ccf_py.model import (
     MonthSpan,
     Mover,
     ReportTable,
+    parse_month,
 )
 from ccf_py.notes import estimate_notes, month_span, partial_month_notes
 from ccf_py.report.render import confidence_line
@@ -272,16 +273,6 @@ def ingest_auto(db: Database, specs: Sequence[str], *, endpoint_url: str | None 
                     progress_bar=progress_bar)))
         drop_estimates(con)  # they describe the data before this load
     return results
-
-
-def parse_month(month: str | None) -> date | None:
-    if not month:
-        return None
-    try:
-        year, mon = month.split("-")
-        return date(int(year), int(mon), 1)
-    except ValueError:
-        raise ConfigError(f"--month {month!r}: expected YYYY-MM") from None
 
 
 def _loaded_month(db: Database, month: str | None) -> str | None:

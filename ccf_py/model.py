@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from ccf_py.errors import ConfigError
+
 Methodology = Literal["default", "ccf"]
 METHODOLOGIES: tuple[str, ...] = ("default", "ccf")
 
@@ -75,6 +77,17 @@ class ReportTable:
         n = len(self.keys)
         return {m: sum(float(r[n + i] or 0) for r in self.rows)
                 for i, m in enumerate(METRIC_COLUMNS)}
+
+
+def parse_month(month: str | None) -> date | None:
+    """``YYYY-MM`` as the first day of the month (None stays None)."""
+    if not month:
+        return None
+    try:
+        year, mon = month.split("-")
+        return date(int(year), int(mon), 1)
+    except ValueError:
+        raise ConfigError(f"--month {month!r}: expected YYYY-MM") from None
 
 
 @dataclass(frozen=True)

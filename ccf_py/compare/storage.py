@@ -33,6 +33,7 @@ from ccf_py.compare.storage_physics import (
 )
 from ccf_py.errors import ConfigError
 from ccf_py.estimate import create_estimates
+from ccf_py.model import parse_month
 
 HOURS_PER_MONTH = 730.0   # 8760 / 12: a month of usage when no billing month says otherwise
 DEFAULT_MONTHS = 12.0
@@ -77,16 +78,6 @@ def describe(c: StorageClass) -> Assumption:
 
 
 # ---- usage ---------------------------------------------------------------------------------
-def _month(month: str | None) -> date | None:
-    if not month:
-        return None
-    try:
-        year, mon = month.split("-")
-        return date(int(year), int(mon), 1)
-    except ValueError:
-        raise ConfigError(f"--month {month!r}: expected YYYY-MM") from None
-
-
 def _hours(month: date | None) -> float:
     return 24.0 * calendar.monthrange(month.year, month.month)[1] if month else HOURS_PER_MONTH
 
@@ -202,7 +193,7 @@ def compare_storage(con: duckdb.DuckDBPyConnection | None, *, from_class: str, t
     con = con or dbmod.connect(":memory:")
     try:
         return _compare(con, old, new, bucket, usage_type, tb, months,
-                        retrievals_gb_per_month, region, _month(month))
+                        retrievals_gb_per_month, region, parse_month(month))
     finally:
         if own:
             con.close()

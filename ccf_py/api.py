@@ -52,10 +52,13 @@ from ccf_py.model import (
 from ccf_py.notes import estimate_notes, month_span, partial_month_notes
 from ccf_py.report.render import confidence_line
 
-__all__ = ["Database", "IngestResult", "ingest_auto", "ingest_aws_cur",
-           "ingest_azure_cost_query", "ingest_azure_export", "ingest_focus",
-           "ingest_gcp_bigquery", "ingest_gcp_billing", "monthly_report", "open_db",
-           "parse_by", "parse_month", "report"]
+__all__ = ["Database", "IngestResult", "available_months", "compare_instance",
+           "compare_region", "compare_storage", "compare_time", "estimates_df",
+           "export_focus", "ingest_auto", "ingest_aws_cur", "ingest_azure_cost_query",
+           "ingest_azure_export", "ingest_focus", "ingest_gcp_bigquery", "ingest_gcp_billing",
+           "intensity_series", "load_intensity", "measure_command", "monthly_report",
+           "open_db", "parse_by", "parse_month", "record_measurement", "report", "report_df",
+           "sci", "sci_df", "store_estimates", "tags"]
 
 # report key -> SQL expression over fct_usage_estimates (fixed identifiers, never user text)
 KEY_SQL = {

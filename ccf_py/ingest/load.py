@@ -46,6 +46,12 @@ def one_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         _OUTER.pop(id(con), None)
 
 
+def in_command_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``con`` is inside :func:`one_transaction`, where a failed load cannot be tried
+    again (the failed statement rolled the whole command back)."""
+    return id(con) in _OUTER
+
+
 @dataclass(frozen=True)
 class IngestResult:
     load_id: int

@@ -353,7 +353,9 @@ def _plan(con: duckdb.DuckDBPyConnection, src: Source, load_id: int) -> FilePlan
     fmt, reader, m = _map(con, src)
     v = m.values
     usage = "g.cost_type = 'regular'"
-    label_value = "list_filter(g.system_labels, l -> l.key = {})[1].value"
+    # an empty list (most lines but VMs') skips the lambda: ~0.04 CPU s per 1 M lines
+    label_value = ("CASE WHEN len(g.system_labels) > 0 THEN "
+                   "list_filter(g.system_labels, l -> l.key = {})[1].value END")
     inner = ",\n    ".join([
         *(f"{sql} AS {name}" for name, sql in v.items()),
         f"coalesce({m.credits}, 0) AS credit_total",
@@ -361,10 +363,9 @@ def _plan(con: duckdb.DuckDBPyConnection, src: Source, load_id: int) -> FilePlan
     # cost_type of an export without the field (before 2020 all lines were 'regular')
     cost_type = "coalesce(cost_type, 'regular')" if "NULL AS" in v["cost_type"] else "cost_type"
     cases = " ".join(f"WHEN {qstr(k)} THEN {qstr(c)}" for k, c in COST_TYPES.items())
-    pairs = ("list_transform(list_filter(g.labels, l -> l.key IS NOT NULL), l -> "
+    pairs = ("list_transform(g.labels, l -> "
              "to_json(l.key)::VARCHAR || ':' || coalesce(to_json(l.value)::VARCHAR, 'null'))")
-    tags = (f"CASE WHEN len(list_filter(g.labels, l -> l.key IS NOT NULL)) > 0 THEN "
-            f"'{{' || array_to_string({pairs}, ',') || '}}' END")
+    tags = f"CASE WHEN len(g.labels) > 0 THEN '{{' || array_to_string({pairs}, ',') || '}}' END"
     exprs = [
         f"{qstr(PROVIDER)} AS provider_name",
         "g.billing_account_id AS billing_account_id",
@@ -392,8 +393,11 @@ def _plan(con: duckdb.DuckDBPyConnection, src: Source, load_id: int) -> FilePlan
         f"CAST({tags} AS JSON) AS tags",
         f"{qstr(src.name)} AS source_file", f"{load_id}::BIGINT AS load_id"]
     # one scan: each line once, and once more as its credit row when its credits are non-zero
-    source = (f"(SELECT l.*, x.credit_row FROM (SELECT * REPLACE ({cost_type} AS cost_type) "
-              f"FROM (SELECT {inner} FROM {reader})) AS l "
+    # labels with a key, filtered once per line (not per output row and per use); NULL when
+    # there are none
+    keyed = "CASE WHEN len(labels) > 0 THEN list_filter(labels, l -> l.key IS NOT NULL) END"
+    source = (f"(SELECT l.*, x.credit_row FROM (SELECT * REPLACE ({cost_type} AS cost_type, "
+              f"{keyed} AS labels) FROM (SELECT {inner} FROM {reader})) AS l "
               "CROSS JOIN (VALUES (false), (true)) AS x(credit_row) "
               "WHERE NOT x.credit_row OR l.credit_total <> 0) AS g")
     # Two shapes holding one account's month are two exports of one bill (load.py refuses

@@ -58,6 +58,12 @@ Should an amortized export still carry a commitment purchase (ChargeType Purchas
 Reservation / SavingsPlan), the row is kept with billed and effective cost 0: its cost is
 already in the usage and Unused* rows. ``FilePlan.shape`` records the kind, so ``load`` refuses
 an actual and an amortized export of the same billing account and month in one load.
+
+The kind is told from the file's first ``SAMPLE_ROWS`` rows, not from a read of the whole file
+before the load (that read was a fifth of the ingest). It is certain when those rows are the
+whole file or hold an amortized-only row; otherwise every row of the load is checked for the
+signal that would decide otherwise, and one that has it stops the load, which then starts again
+after a scan of every row. So the kind is always the one a scan of every row gives.
 """
 
 from __future__ import annotations
@@ -263,12 +269,13 @@ def date_sql(fmt: str, value: str) -> str:
     ``_dates_diagnosis`` finds it). A bare 'MM/DD/YYYY' / 'yyyy-mm-dd', nearly every value,
     skips the trims (a third of the CPU of a date; tests/benchmarks): for it the general
     branch would parse the same text."""
-    bare, fast, test = (("^[0-9]{2}/[0-9]{2}/[0-9]{4}$", f"strptime({value}, '%m/%d/%Y')", _MDY)
+    d = "[0-9]"  # GLOB patterns match the whole value: ~0.02 CPU s per 1 M less than a regex
+    bare, fast, test = ((f"{d * 2}/{d * 2}/{d * 4}", f"strptime({value}, '%m/%d/%Y')", _MDY)
                         if fmt == "mdy" else
-                        ("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", f"CAST({value} AS TIMESTAMP)", _ISO))
+                        (f"{d * 4}-{d * 2}-{d * 2}", f"CAST({value} AS TIMESTAMP)", _ISO))
     general = (f"strptime(split_part(trim({value}), ' ', 1), '%m/%d/%Y')" if fmt == "mdy"
                else f"CAST(left(trim({value}), 19) AS TIMESTAMP)")
-    return (f"CASE WHEN regexp_matches({value}, '{bare}') THEN CAST({fast} AS TIMESTAMP) "
+    return (f"CASE WHEN {value} GLOB '{bare}' THEN CAST({fast} AS TIMESTAMP) "
             f"WHEN {blank_to_null(value)} IS NULL THEN NULL "
             f"WHEN regexp_matches({value}, '{test}') THEN CAST({general} AS TIMESTAMP) "
             f"ELSE error({qstr(_BAD_DATE)}) END")

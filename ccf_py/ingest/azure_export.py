@@ -58,6 +58,12 @@ Should an amortized export still carry a commitment purchase (ChargeType Purchas
 Reservation / SavingsPlan), the row is kept with billed and effective cost 0: its cost is
 already in the usage and Unused* rows. ``FilePlan.shape`` records the kind, so ``load`` refuses
 an actual and an amortized export of the same billing account and month in one load.
+
+The kind is told from the file's first ``SAMPLE_ROWS`` rows, not from a read of the whole file
+before the load (that read was a fifth of the ingest). It is certain when those rows are the
+whole file or hold an amortized-only row; otherwise every row of the load is checked for the
+signal that would decide otherwise, and one that has it stops the load, which then starts again
+after a scan of every row. So the kind is always the one a scan of every row gives.
 """
 
 from __future__ import annotations
@@ -86,7 +92,7 @@ from ccf_py.ingest.files import (
     reader_sql,
     typed,
 )
-from ccf_py.ingest.load import IngestResult, load
+from ccf_py.ingest.load import IngestResult, in_command_transaction, load
 from ccf_py.ingest.sources import Source
 from ccf_py.ingest.table import DDL
 
@@ -263,12 +269,13 @@ def date_sql(fmt: str, value: str) -> str:
     ``_dates_diagnosis`` finds it). A bare 'MM/DD/YYYY' / 'yyyy-mm-dd', nearly every value,
     skips the trims (a third of the CPU of a date; tests/benchmarks): for it the general
     branch would parse the same text."""
-    bare, fast, test = (("^[0-9]{2}/[0-9]{2}/[0-9]{4}$", f"strptime({value}, '%m/%d/%Y')", _MDY)
+    d = "[0-9]"  # GLOB patterns match the whole value: ~0.02 CPU s per 1 M less than a regex
+    bare, fast, test = ((f"{d * 2}/{d * 2}/{d * 4}", f"strptime({value}, '%m/%d/%Y')", _MDY)
                         if fmt == "mdy" else
-                        ("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", f"CAST({value} AS TIMESTAMP)", _ISO))
+                        (f"{d * 4}-{d * 2}-{d * 2}", f"CAST({value} AS TIMESTAMP)", _ISO))
     general = (f"strptime(split_part(trim({value}), ' ', 1), '%m/%d/%Y')" if fmt == "mdy"
                else f"CAST(left(trim({value}), 19) AS TIMESTAMP)")
-    return (f"CASE WHEN regexp_matches({value}, '{bare}') THEN CAST({fast} AS TIMESTAMP) "
+    return (f"CASE WHEN {value} GLOB '{bare}' THEN CAST({fast} AS TIMESTAMP) "
             f"WHEN {blank_to_null(value)} IS NULL THEN NULL "
             f"WHEN regexp_matches({value}, '{test}') THEN CAST({general} AS TIMESTAMP) "
             f"ELSE error({qstr(_BAD_DATE)}) END")
@@ -289,26 +296,99 @@ def _signals(charge_type: str, pricing_model: str | None, cost: str) -> tuple[st
     return amortized, actual
 
 
+# Rows read before the load to guess the file's kind and date formats (~0.06 s); the load
+# itself checks every row against the guess (``_guard``), so a wrong guess is never loaded.
+SAMPLE_ROWS = 20_000
+_WRONG_KIND = "ccf-py: a row of the other kind of export than the first rows said"
+
+
+class WrongKindGuess(Exception):
+    """A row past the sample shows the other kind of export: load the file again after a
+    scan of every row (``ingest``)."""
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """A file's kind, and the signal no row may show for it to hold (None: it is certain)."""
+
+    kind: str                   # 'actual' / 'amortized'
+    refuted_by: str | None = None   # 'amortized' / 'actual': rows of that signal refute it
+    scanned: bool = False       # from a scan of every row
+
+
+def _kind_of(src: Source, is_amortized: bool, is_actual: bool) -> str:
+    if is_amortized:
+        return "amortized"
+    if is_actual:
+        return "actual"
+    # no commitment rows: both datasets hold the same rows; the name may tell
+    return "amortized" if "amortiz" in src.name.lower() else "actual"
+
+
+def _evidence_keys(cols: _Columns) -> tuple[list[str], str | None]:
+    """Select list (ChargeType as _c, PricingModel as _m, whether the cost is zero as _z) of
+    the evidence for the file's kind, and the name of the model column (None without one)."""
+    keys = [f"{cols.sql('charge_type')} AS _c"]
+    if "pricing_model" not in cols.found:
+        return keys, None
+    cost = cols.sql("cost")
+    cost = f"TRY_CAST({cost} AS DOUBLE)" if cols.is_text("cost") else cost
+    # 0 / 1 / NULL, so `<> 0` and `= 0` answer as on the cost itself
+    keys += [f"{cols.sql('pricing_model')} AS _m", f"CAST({cost} <> 0 AS INTEGER) AS _z"]
+    return keys, "_m"
+
+
+def _guess(con: duckdb.DuckDBPyConnection, src: Source, cols: _Columns
+           ) -> tuple[_Kind, dict[str, str]]:
+    """The file's kind and date formats from its first :data:`SAMPLE_ROWS` rows, not a scan
+    of the file (a second full read cost ~1 of 5 CPU s per 1 M rows; tests/benchmarks). The
+    kind is certain when the sample is the whole file or holds an amortized-only row (an
+    amortized signal anywhere decides); otherwise the load refutes it on any row with the
+    signal that would have decided otherwise, and ``ingest`` then scans the file."""
+    reader = reader_sql(src, is_parquet(src.path.name))
+    dates = [r for r in ("date", "period") if r in cols.found and cols.is_text(r)]
+    keys, model = _evidence_keys(cols)
+    amortized, actual = _signals("_c", model, "_z")
+    aggs = [f"count(*), coalesce(bool_or({amortized}), false), "
+            f"coalesce(bool_or({actual}), false)"]
+    for i, role in enumerate(dates):
+        keys.append(f"{cols.sql(role)} AS _d{i}")
+        aggs += [f"count({blank_to_null(f'_d{i}')})",
+                 f"count(*) FILTER (WHERE {_date_ok('mdy', f'_d{i}')})",
+                 f"count(*) FILTER (WHERE {_date_ok('iso', f'_d{i}')})"]
+    try:
+        rows, is_amortized, is_actual, *counts = con.execute(
+            f"SELECT {', '.join(aggs)} FROM (SELECT {', '.join(keys)} FROM {reader} "
+            f"LIMIT {SAMPLE_ROWS})").fetchone()
+        formats = {}
+        for i, role in enumerate(dates):
+            filled, mdy, iso = counts[3 * i: 3 * i + 3]
+            formats[role] = ("mdy" if mdy > iso else "iso") if filled else _sample_format(
+                con, reader, cols.sql(role))  # blank in the sample: look further
+    except duckdb.Error as exc:
+        raise damaged(src) or InputError(
+            src.name, f"not a readable Azure cost export: {first_line(exc)}") from None
+    kind = _kind_of(src, is_amortized, is_actual)
+    if rows < SAMPLE_ROWS or is_amortized:
+        return _Kind(kind), formats
+    return _Kind(kind, "amortized" if kind == "actual" else "actual"), formats
+
+
 def _prescan(con: duckdb.DuckDBPyConnection, src: Source, cols: _Columns
-             ) -> tuple[str, dict[str, str]]:
+             ) -> tuple[_Kind, dict[str, str]]:
     """The file's kind ('actual' / 'amortized'), from one scan of the columns it needs, and
     the date format of each text date column ('mdy' / 'iso'), from its first non-blank
     values. The load converts dates strictly: a value in neither format, or in the other
     one, stops it, and ``_dates_diagnosis`` names file, line and column (checking every date
-    here cost a third of the ingest; tests/benchmarks)."""
+    here cost a third of the ingest; tests/benchmarks). Used when a guess from the first rows
+    was refuted, inside a several-kind command (whose failed load cannot be retried), and to
+    diagnose a failed load (its errors come first, as when it always ran)."""
     parquet = is_parquet(src.path.name)
     reader = reader_sql(src, parquet)
     dates = [r for r in ("date", "period") if r in cols.found and cols.is_text(r)]
     # The signals are tested on the few distinct (ChargeType, PricingModel, cost is zero)
-    # triples, not on every row: ~0.15 CPU s per 1 M rows less (tests/benchmarks). Whether
-    # the cost is zero is kept as 0 / 1 / NULL, so `<> 0` and `= 0` answer as on the cost.
-    keys = [f"{cols.sql('charge_type')} AS _c"]
-    model = None
-    if "pricing_model" in cols.found:
-        cost = cols.sql("cost")
-        cost = f"TRY_CAST({cost} AS DOUBLE)" if cols.is_text("cost") else cost
-        keys += [f"{cols.sql('pricing_model')} AS _m", f"CAST({cost} <> 0 AS INTEGER) AS _z"]
-        model = "_m"
+    # triples, not on every row: ~0.15 CPU s per 1 M rows less (tests/benchmarks).
+    keys, model = _evidence_keys(cols)
     amortized, actual = _signals("_c", model, "_z")
     # count() keeps the date columns in the scan: a cell the reader cannot read (bad UTF-8)
     # stops here, as before, not in the load
@@ -321,14 +401,7 @@ def _prescan(con: duckdb.DuckDBPyConnection, src: Source, cols: _Columns
     except duckdb.Error as exc:
         raise damaged(src) or InputError(
             src.name, f"not a readable Azure cost export: {first_line(exc)}") from None
-    is_amortized, is_actual = row
-    if is_amortized:
-        kind = "amortized"
-    elif is_actual:
-        kind = "actual"
-    else:  # no commitment rows: both datasets hold the same rows; the name may tell
-        kind = "amortized" if "amortiz" in src.name.lower() else "actual"
-    return kind, formats
+    return _Kind(_kind_of(src, *row), scanned=True), formats
 
 
 def _sample_format(con: duckdb.DuckDBPyConnection, reader: str, value: str) -> str:
@@ -390,13 +463,20 @@ def _bad_date(con: duckdb.DuckDBPyConnection, src: Source, cols: _Columns, role:
 
 
 def _plan(con: duckdb.DuckDBPyConnection, src: Source, columns: list[tuple[str, str]],
-          load_id: int, *, csv_as_text: bool = False) -> FilePlan:
-    """Reader and select list of one file, from its own header and its pre-scan.
+          load_id: int, *, csv_as_text: bool = False, guess: bool = True,
+          refutable: bool = True) -> FilePlan:
+    """Reader and select list of one file, from its own header and its first rows
+    (``guess``: see :func:`_guess`) or a scan of all its rows. ``refutable``: a guess that
+    a row could refute may be loaded (``ingest`` can load the file again); otherwise only a
+    certain guess is, and the rows are scanned when it is not.
 
     CSV number columns are parsed by DuckDB's CSV reader (its errors name line and column);
     ``csv_as_text`` reads them as text instead (a number cell holding only whitespace)."""
     cols = _resolve(src, columns)
-    kind, formats = _prescan(con, src, cols)
+    read_as_text = cols
+    kind, formats = (_guess if guess else _prescan)(con, src, cols)
+    if kind.refuted_by and not refutable:
+        kind, formats = _prescan(con, src, cols)
     parquet = is_parquet(src.path.name)
     parsed: dict[str, str] = {}
     if not parquet and not csv_as_text:
@@ -407,22 +487,39 @@ def _plan(con: duckdb.DuckDBPyConnection, src: Source, columns: list[tuple[str, 
     conversions = tuple((name, qident(name), COLUMNS[role][1])
                         for role, (name, typ) in cols.found.items()
                         if COLUMNS[role][1] == "DOUBLE" and "VARCHAR" in typ)
-    v = _values(cols, formats)
+    # Each role is converted once, in a subquery, and the select list reads the result: in
+    # one flat select list DuckDB converted a value used by several columns (Date, ChargeType,
+    # AdditionalInfo) more than once (tests/benchmarks)
+    values = _values(cols, formats)
+    values[INFO_FIELDS] = info_fields_sql(values["additional_info"])
+    v = {role: f"_ccf_{role}" for role in values}
+    inner = ", ".join(f"{sql} AS {v[role]}" for role, sql in values.items())
     exprs = _select(v, kind, cols)
     exprs += [f"{qstr(src.name)} AS source_file", f"{load_id}::BIGINT AS load_id"]
-    shape = f"Azure {kind} cost ({'Parquet' if parquet else 'CSV'})"
-    reader = f"{reader_sql(src, parquet, parsed)} {lookups_sql(v['location'], v['unit'])}"
-    return FilePlan(src, reader, ",\n    ".join(exprs), shape,
-                    conversions, diagnose=_diagnosis(con, src, cols))
+    shape = f"Azure {kind.kind} cost ({'Parquet' if parquet else 'CSV'})"
+    reader = (f"(SELECT {inner} FROM {reader_sql(src, parquet, parsed)}) AS _ccf_file "
+              f"{lookups_sql(v['location'], v['unit'])}")
+    return FilePlan(src, reader, ",\n    ".join(exprs), shape, conversions,
+                    diagnose=_diagnosis(con, src, read_as_text, scanned=kind.scanned))
 
 
-def _diagnosis(con: duckdb.DuckDBPyConnection, src: Source, cols: _Columns
-               ) -> Callable[[duckdb.Error], InputError | None]:
-    """A failed load's own diagnosis: a bad date first (it stopped the load before anything
-    else was read, when every date was checked beforehand), then a bad Tags cell."""
+def _diagnosis(con: duckdb.DuckDBPyConnection, src: Source, cols: _Columns, *,
+               scanned: bool) -> Callable[[duckdb.Error], InputError | None]:
+    """A failed load's own diagnosis: a row that refuted the guessed kind (``ingest`` loads
+    the file again), then what the scan of every row before the load (``scanned``: it ran)
+    stopped at, then a bad date (it stopped the load before anything else was read, when
+    every date was checked beforehand), then a bad Tags cell. ``cols``: as the text reader
+    reads them."""
     tags = _tags_diagnosis(con, src, cols)
 
     def diagnose(exc: duckdb.Error) -> InputError | None:
+        if _WRONG_KIND in str(exc):
+            raise WrongKindGuess(src.name)
+        if not scanned:  # an unreadable file fails as when the scan ran before the load
+            try:
+                _prescan(con, src, cols)
+            except InputError as unreadable:
+                return unreadable
         return _dates_diagnosis(con, src, cols) or tags(exc)
 
     return diagnose
@@ -480,29 +577,60 @@ def _values(cols: _Columns, formats: dict[str, str]) -> dict[str, str]:
     return out
 
 
+INFO_FIELDS = "info_fields"
+
+
+def info_fields_sql(info: str) -> str:
+    """[ServiceType, VCPUs] of the AdditionalInfo JSON text, from one parse; NULL when the
+    text is no JSON."""
+    return (f"CASE WHEN json_valid({info}) THEN "
+            f"json_extract_string({info}, ['$.ServiceType', '$.VCPUs']) END")
+
+
 def tags_text_sql(tags: str) -> str:
     """The Tags cell as the text of a JSON object (Azure writes it with or without the
     braces); NULL when blank or empty."""
     t = blank_to_null(tags)
-    return (f"nullif(nullif(CASE WHEN left({t}, 1) = '{{' THEN {t} "
-            f"ELSE '{{' || {t} || '}}' END, '{{}}'), '{{ }}')")
+    general = (f"nullif(nullif(CASE WHEN left({t}, 1) = '{{' THEN {t} "
+               f"ELSE '{{' || {t} || '}}' END, '{{}}'), '{{ }}')")
+    # A cell starting and ending with a quote, as Azure writes tags, has no blanks to trim:
+    # it skips the trims (~0.15 of 0.2 CPU s per 1 M rows; tests/benchmarks), same text.
+    return (f"CASE WHEN prefix({tags}, '\"') AND suffix({tags}, '\"') "
+            f"THEN '{{' || {tags} || '}}' ELSE {general} END")
 
 
-def _select(v: dict[str, str], kind: str, cols: _Columns) -> list[str]:
+def _guard(v: dict[str, str], kind: _Kind, cols: _Columns) -> str:
+    """ChargeType as written, or an error on a row that refutes a guessed kind."""
+    charge = v["charge_type"]
+    if kind.refuted_by is None:
+        return charge
+    model = v["pricing_model"] if "pricing_model" in cols.found else None
+    refutes = _signals(charge, model, v["cost"])[kind.refuted_by == "actual"]
+    # nearly every row: Usage at an on-demand or spot price, a signal of neither kind, tested
+    # without the lower(trim()) of the signals (~0.1 CPU s per 1 M rows; tests/benchmarks)
+    plain = f"{charge} = 'Usage'" + (f" AND {model} IN ('OnDemand', 'Spot')" if model else "")
+    return (f"CASE WHEN {plain} THEN {charge} WHEN {refutes} THEN error({qstr(_WRONG_KIND)}) "
+            f"ELSE {charge} END")
+
+
+def _select(v: dict[str, str], kind: _Kind, cols: _Columns) -> list[str]:
     charge = f"lower(trim({v['charge_type']}))"
-    usage = f"{charge} = 'usage'"
+    # 'Usage' as written (nearly every row) is told without lower(trim()): ~0.03 CPU s per
+    # test per 1 M rows (tests/benchmarks); the same answer
+    written = f"{v['charge_type']} = 'Usage'"
+    usage = f"({written} OR {charge} = 'usage')"
     categories = " ".join(f"WHEN {qstr(k)} THEN {qstr(c)}" for k, c in CHARGE_CATEGORY.items())
     cost = v["cost"]
-    if kind == "amortized":  # a commitment purchase is already spread onto usage (docstring)
+    if kind.kind == "amortized":  # a commitment purchase is already spread onto usage (docstring)
         model = f"lower(trim({v['pricing_model']})) IN {COMMITMENT_MODELS}"
-        cost = f"CASE WHEN {charge} = 'purchase' AND {model} THEN 0 ELSE {cost} END"
+        cost = (f"CASE WHEN {written} THEN {cost} WHEN {charge} = 'purchase' AND {model} "
+                f"THEN 0 ELSE {cost} END")
     sub = v["subscription"]
     # a GUID without spaces around it (nearly all) skips the trims
     subscription = (f"CASE WHEN regexp_matches({sub}, '{_GUID}') THEN {sub} "
                     f"WHEN regexp_matches(trim({sub}), '{_GUID}') THEN trim({sub}) "
                     f"ELSE coalesce({v['subscription_guid']}, {sub}) END")
-    info = v["additional_info"]
-    info_json = f"CASE WHEN json_valid({info}) THEN CAST({info} AS JSON) END"
+    fields = v[INFO_FIELDS]
     tags = f"CAST({tags_text_sql(v['tags'])} AS JSON)"
     unit = v["unit"]
     return [
@@ -514,8 +642,9 @@ def _select(v: dict[str, str], kind: str, cols: _Columns) -> list[str]:
         f"{v['date']} + INTERVAL 1 DAY AS charge_period_end",
         f"CAST({v['account']} AS VARCHAR) AS billing_account_id",
         f"{subscription} AS sub_account_id",
-        f"{v['charge_type']} AS x_line_item_type",
-        f"CASE {charge} {categories} ELSE 'Adjustment' END AS charge_category",
+        f"{_guard(v, kind, cols)} AS x_line_item_type",
+        f"CASE WHEN {written} THEN 'Usage' ELSE CASE {charge} {categories} "
+        "ELSE 'Adjustment' END END AS charge_category",
         f"{v['meter_category']} AS service_name",
         f"{v['meter_name']} AS x_usage_type",
         f"{region_sql(v['location'])} AS region_id",
@@ -529,8 +658,8 @@ def _select(v: dict[str, str], kind: str, cols: _Columns) -> list[str]:
         f"{v['payg_price']} * {v['quantity']} AS list_cost",
         f"{v['currency']} AS billing_currency",
         "CAST(NULL AS DOUBLE) AS x_blended_cost",
-        f"json_extract_string({info_json}, '$.ServiceType') AS x_instance_type",
-        f"TRY_CAST(json_extract_string({info_json}, '$.VCPUs') AS DOUBLE) AS x_vcpus",
+        f"{fields}[1] AS x_instance_type",
+        f"TRY_CAST({fields}[2] AS DOUBLE) AS x_vcpus",
         f"{v['resource']} AS resource_id",
         f"{tags} AS tags",
     ]
@@ -546,14 +675,25 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], *, label: 
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM ingest_log").fetchone()[0]
     described = [(src, describe(con, src, 'Azure cost export')) for src in sources]
     as_text: set[str] = set()
+    # a refuted guess in a several-kind command could not be loaded again: its failed load
+    # rolled the whole command back
+    refutable = not in_command_transaction(con)
+    guess = True
     try:
         while True:
-            plans = [_plan(con, src, columns, load_id, csv_as_text=src.name in as_text)
-                     for src, columns in described]
+            plans = [_plan(con, src, columns, load_id, csv_as_text=src.name in as_text,
+                           guess=guess, refutable=refutable) for src, columns in described]
             try:
                 result = load(con, plans, provider=PROVIDER, load_id=load_id, label=label,
                               progress=progress, progress_bar=progress_bar)
                 break
+            except WrongKindGuess as wrong:  # rare: scan every file before loading again
+                if not guess:
+                    raise AssertionError(f"{wrong}: a kind was refuted after a scan") from None
+                guess = False
+                if progress:
+                    progress(f"{wrong}: a row past the first {SAMPLE_ROWS:,} shows the other "
+                             "kind of export (actual / amortized); loading again")
             except BlankNumber as blank:  # rare: read every CSV's numbers as text
                 if as_text:
                     raise AssertionError(f"{blank}: blank number cell on the text path") from None

@@ -122,7 +122,12 @@ def typed(column_sql: str, source_type: str, typ: str) -> str:
         # GCP writes '2026-06-30 04:00:00 UTC': read without the zone, ~30x less CPU than
         # TIMESTAMPTZ's parser (tests/benchmarks: 30 % of a GCP ingest); same instants
         utc = f"trim({column_sql})"
-        return (f"CASE WHEN suffix({utc}, ' UTC') THEN CAST(left({utc}, length({utc}) - 4) "
+        # text that ends in ' UTC' and starts with no space (every GCP time) is its own trim:
+        # it skips the three trims (~0.1 CPU s per 1 M values; tests/benchmarks)
+        bare = (f"suffix({column_sql}, ' UTC') AND NOT prefix({column_sql}, ' ') THEN "
+                f"CAST(left({column_sql}, length({column_sql}) - 4) AS TIMESTAMP)")
+        return (f"CASE WHEN {bare} "
+                f"WHEN suffix({utc}, ' UTC') THEN CAST(left({utc}, length({utc}) - 4) "
                 f"AS TIMESTAMP) ELSE CAST(CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END")
     return f"CAST({text} AS {typ})"
 

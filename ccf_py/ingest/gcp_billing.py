@@ -353,7 +353,9 @@ def _plan(con: duckdb.DuckDBPyConnection, src: Source, load_id: int) -> FilePlan
     fmt, reader, m = _map(con, src)
     v = m.values
     usage = "g.cost_type = 'regular'"
-    label_value = "list_filter(g.system_labels, l -> l.key = {})[1].value"
+    # an empty list (most lines but VMs') skips the lambda: ~0.04 CPU s per 1 M lines
+    label_value = ("CASE WHEN len(system_labels) > 0 THEN "
+                   "list_filter(system_labels, l -> l.key = {})[1].value END")
     inner = ",\n    ".join([
         *(f"{sql} AS {name}" for name, sql in v.items()),
         f"coalesce({m.credits}, 0) AS credit_total",
@@ -361,16 +363,25 @@ def _plan(con: duckdb.DuckDBPyConnection, src: Source, load_id: int) -> FilePlan
     # cost_type of an export without the field (before 2020 all lines were 'regular')
     cost_type = "coalesce(cost_type, 'regular')" if "NULL AS" in v["cost_type"] else "cost_type"
     cases = " ".join(f"WHEN {qstr(k)} THEN {qstr(c)}" for k, c in COST_TYPES.items())
-    pairs = ("list_transform(list_filter(g.labels, l -> l.key IS NOT NULL), l -> "
+    pairs = ("list_transform(labels, l -> "
              "to_json(l.key)::VARCHAR || ':' || coalesce(to_json(l.value)::VARCHAR, 'null'))")
-    tags = (f"CASE WHEN len(list_filter(g.labels, l -> l.key IS NOT NULL)) > 0 THEN "
-            f"'{{' || array_to_string({pairs}, ',') || '}}' END")
+    tags = f"CASE WHEN len(labels) > 0 THEN '{{' || array_to_string({pairs}, ',') || '}}' END"
+    # a month without blanks around it (every export's) skips the trim: the same text
+    month = (f"CASE WHEN NOT prefix(invoice_month, ' ') AND NOT suffix(invoice_month, ' ') "
+             f"THEN strptime(invoice_month, {qstr(_MONTH)}) "
+             f"ELSE strptime(nullif(trim(invoice_month), ''), {qstr(_MONTH)}) END")
+    # what depends on the line alone, computed before the credit rows repeat some lines
+    per_line = ",\n    ".join([
+        f"coalesce(CAST({month} AS DATE), CAST(date_trunc('month', usage_start_time) AS DATE)) "
+        "AS _ccf_billing_period_start",
+        f"{label_value.format(qstr(MACHINE_SPEC))} AS _ccf_instance_type",
+        f"{typed(label_value.format(qstr(CORES)), 'VARCHAR', 'DOUBLE')} AS _ccf_vcpus",
+        f"CAST({tags} AS JSON) AS _ccf_tags"])
     exprs = [
         f"{qstr(PROVIDER)} AS provider_name",
         "g.billing_account_id AS billing_account_id",
         "g.project_id AS sub_account_id",
-        f"coalesce(CAST(strptime(nullif(trim(g.invoice_month), ''), {qstr(_MONTH)}) AS DATE), "
-        "CAST(date_trunc('month', g.usage_start_time) AS DATE)) AS billing_period_start",
+        "g._ccf_billing_period_start AS billing_period_start",
         "g.usage_start_time AS charge_period_start",
         "g.usage_end_time AS charge_period_end",
         f"CASE WHEN g.credit_row THEN 'Credit' ELSE CASE g.cost_type {cases} "
@@ -386,14 +397,18 @@ def _plan(con: duckdb.DuckDBPyConnection, src: Source, load_id: int) -> FilePlan
         "CASE WHEN NOT g.credit_row THEN g.cost_at_list END AS list_cost",
         "g.currency AS billing_currency",
         "CAST(NULL AS VARCHAR) AS x_line_item_type", "CAST(NULL AS DOUBLE) AS x_blended_cost",
-        f"{label_value.format(qstr(MACHINE_SPEC))} AS x_instance_type",
-        f"{typed(label_value.format(qstr(CORES)), 'VARCHAR', 'DOUBLE')} AS x_vcpus",
+        "g._ccf_instance_type AS x_instance_type", "g._ccf_vcpus AS x_vcpus",
         "coalesce(g.resource_global_name, g.resource_name) AS resource_id",
-        f"CAST({tags} AS JSON) AS tags",
+        "g._ccf_tags AS tags",
         f"{qstr(src.name)} AS source_file", f"{load_id}::BIGINT AS load_id"]
     # one scan: each line once, and once more as its credit row when its credits are non-zero
-    source = (f"(SELECT l.*, x.credit_row FROM (SELECT * REPLACE ({cost_type} AS cost_type) "
-              f"FROM (SELECT {inner} FROM {reader})) AS l "
+    # labels with a key, filtered once per line (not per output row and per use); NULL when
+    # there are none
+    keyed = "CASE WHEN len(labels) > 0 THEN list_filter(labels, l -> l.key IS NOT NULL) END"
+    lines = (f"SELECT * EXCLUDE (labels, system_labels), {per_line} FROM ("
+             f"SELECT * REPLACE ({cost_type} AS cost_type, {keyed} AS labels) "
+             f"FROM (SELECT {inner} FROM {reader}))")
+    source = (f"(SELECT l.*, x.credit_row FROM ({lines}) AS l "
               "CROSS JOIN (VALUES (false), (true)) AS x(credit_row) "
               "WHERE NOT x.credit_row OR l.credit_total <> 0) AS g")
     # Two shapes holding one account's month are two exports of one bill (load.py refuses

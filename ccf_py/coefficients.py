@@ -12,7 +12,7 @@ import csv
 import hashlib
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -95,6 +95,14 @@ SCHEMAS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
         ("class_id", "region")),
 }
 
+# Hand-maintained supplements of generated tables (README "instance_types_extra.csv"): the same
+# columns, rows for what CCF's tables lack. ``default`` reads them after the generated table;
+# ``ccf`` never does, and a supplement row may not repeat a generated key, so CCF parity holds.
+SUPPLEMENTS: dict[str, str] = {"instance_types_extra": "instance_types",
+                               "cpu_power_extra": "cpu_power"}
+for _extra, _base in SUPPLEMENTS.items():
+    SCHEMAS[_extra] = SCHEMAS[_base]
+
 
 def table_path(stem: str) -> Path:
     return data_dir("coefficients") / f"{stem}.csv"
@@ -145,8 +153,25 @@ def _check_number(text: str, typ: str, where: str) -> None:
         raise CoefficientError(f"{where}: not an integer: {text!r}")
 
 
+def supplemented(stem: str) -> tuple[list[dict[str, str]], set[tuple[str, ...]]]:
+    """The generated table ``stem`` followed by its supplement's rows, and the supplement's
+    keys. A supplement row whose key the generated table has is an error (it would change
+    what CCF's own table says)."""
+    extra = next(e for e, b in SUPPLEMENTS.items() if b == stem)
+    _, key = SCHEMAS[stem]
+    base, rows = validate(stem), validate(extra)
+    known = {tuple(r[c] for c in key) for r in base}
+    for line, row in _rows(extra):
+        if (k := tuple(row[c] for c in key)) in known:
+            raise CoefficientError(f"{table_path(extra)}, line {line}: {k} is already in "
+                                   f"{table_path(stem).name}; a supplement only adds rows")
+    return base + rows, {tuple(r[c] for c in key) for r in rows}
+
+
 def load_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create (or replace) ``coef_<stem>`` tables from the CSVs, with explicit types."""
+    for base in SUPPLEMENTS.values():
+        supplemented(base)
     for stem, (columns, _) in SCHEMAS.items():
         validate(stem)
         cols = "{" + ", ".join(f"'{c}': '{t}'" for c, t in columns.items()) + "}"
@@ -271,6 +296,20 @@ class ProviderCoefficients:
     accelerator_skus: tuple[tuple[str, str], ...] = ()
     accelerator_aliases: dict[str, str] = field(default_factory=dict)
     storage_classes: tuple[StorageClass, ...] = ()
+    # keys that come from the supplements (instance_types_extra, cpu_power_extra): CCF does
+    # not know them, so the ``ccf`` methodology drops them (generated_only)
+    extra_instances: frozenset[str] = frozenset()
+    extra_cpu: frozenset[str] = frozenset()
+
+    def generated_only(self) -> ProviderCoefficients:
+        """These coefficients without the supplement rows (what CCF's own tables hold)."""
+        if not self.extra_instances and not self.extra_cpu:
+            return self
+        return replace(
+            self, instances={t: i for t, i in self.instances.items()
+                             if t not in self.extra_instances},
+            cpu={a: w for a, w in self.cpu.items() if a not in self.extra_cpu},
+            extra_instances=frozenset(), extra_cpu=frozenset())
 
     def storage_class(self, service: str, usage: str, medium: str | None) -> StorageClass | None:
         """The class row that matches a billed storage line most specifically, else the
@@ -316,10 +355,12 @@ def _instance(r: dict[str, str]) -> InstanceType:
 @cache
 def load() -> Coefficients:
     gpu = {r["gpu_model"]: (float(r["min_w"]), float(r["max_w"])) for r in validate("gpu_power")}
-    tables = {stem: validate(stem) for stem in ("instance_types", "cpu_power", "constants",
-                                                 "usage_lists", "replication_factors",
+    tables = {stem: validate(stem) for stem in ("constants", "usage_lists",
+                                                 "replication_factors",
                                                  "accelerator_instance_types",
                                                  "accelerator_skus")}
+    tables["instance_types"], extra_instances = supplemented("instance_types")
+    tables["cpu_power"], extra_cpu = supplemented("cpu_power")
     accelerators = {r["accelerator_model"]: Accelerator(
         r["accelerator_model"], float(r["idle_w"]), float(r["max_w"]), _f(r["embodied_kg"]))
         for r in validate("accelerators")}
@@ -352,7 +393,9 @@ def load() -> Coefficients:
             tuple(sorted(((r["sku_contains"], r["accelerator_model"])
                           for r in tables["accelerator_skus"] if r["provider"] == p),
                          key=lambda t: -len(t[0]))),
-            aliases, tuple(c for c in storage_classes() if c.provider == p))
+            aliases, tuple(c for c in storage_classes() if c.provider == p),
+            frozenset(t for q, t in extra_instances if q == p),
+            frozenset(a for q, a in extra_cpu if q == p))
     return Coefficients(out)
 
 

@@ -38,10 +38,15 @@ def test_burstable_vcpu_and_embodied_host():
 
 
 def test_unknown_instance_type():
-    with_vcpu = key("BoxUsage:m7i.large", vcpu=2)
+    with_vcpu = key("BoxUsage:m7i-flex.large", vcpu=2)  # in neither instance table
     assert DEFAULT.classify(with_vcpu).estimate_path == "fallback"
     assert DEFAULT.classify(with_vcpu).cpu_min_w == 0.74
-    assert "m7i.large" in DEFAULT.classify(with_vcpu).note
+    assert "m7i-flex.large" in DEFAULT.classify(with_vcpu).note
+    # m7i is in instance_types_extra.csv: default knows it (Sapphire Rapids), ccf does not
+    m7i = key("BoxUsage:m7i.large", vcpu=2)
+    assert DEFAULT.classify(m7i).estimate_path == "direct"
+    assert (DEFAULT.classify(m7i).cpu_min_w, DEFAULT.classify(m7i).cpu_max_w) == (0.79, 3.65)
+    assert CCF.classify(m7i).estimate_path == "fallback" and CCF.classify(m7i).cpu_min_w == 0.74
     # p5: CCF has neither the type nor the H100; default: 8 H100 SXM at the datasheet's
     # 700 W (accelerators.csv), their embodied since the host's is not published
     h100 = DEFAULT.classify(key("BoxUsage:p5.48xlarge", vcpu=192))

@@ -185,8 +185,8 @@ def cli(db: Path, *args: str):  # noqa: ANN201 - a click Result
     (["--from", "c5", "--to", "m6g"], "--from c5: no c5 usage in 2026-10 (instance families "
      "billed: m5, m6g, p3)"),
     (["--from", "m5", "--to", "m5.xlarge"], "name the same instance types"),
-    (["--from", "p3", "--to", "p5"], "--to p5: cannot take p3.2xlarge usage: vCPU count of "
-     "p5.48xlarge, p5.4xlarge unknown"),
+    (["--from", "p3", "--to", "p6-b200"], "--to p6-b200: cannot take p3.2xlarge usage: vCPU "
+     "count of p6-b200.48xlarge unknown"),
     (["--from", "m5", "--to", "p4d"], "p4d.24xlarge has GPUs or accelerators and m5.xlarge "
      "none: compare like with like"),
     (["--from", "p3", "--to", "m6g"], "no GPUs or accelerators of m6g."),

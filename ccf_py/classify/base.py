@@ -92,6 +92,8 @@ class ProviderClassifier:
         self.coef = (coef if isinstance(coef, ProviderCoefficients)
                      else coef.for_provider(self.provider))
         self.ccf = methodology == "ccf"
+        if self.ccf:  # CCF's tables only: the hand-maintained supplements are default's
+            self.coef = self.coef.generated_only()
         self.c = self.coef.constants
         self.lists = self.coef.lists
 

@@ -374,12 +374,16 @@ def _hardware(kc: KeyClass) -> str:
 def _sources(con: duckdb.DuckDBPyConnection, cat: Catalog, itype: str, kc: KeyClass) -> str:
     found = [r[0] for r in con.execute(
         "SELECT source FROM coef_instance_types WHERE provider = ? AND instance_type = ? "
+        "UNION ALL SELECT source FROM coef_instance_types_extra WHERE provider = ? "
+        "AND instance_type = ? AND ? "
         "UNION ALL SELECT source FROM coef_accelerator_instance_types WHERE provider = ? "
-        "AND instance_type = ?", [PROVIDER, itype] * 2).fetchall()]
+        "AND instance_type = ?", [PROVIDER, itype, PROVIDER, itype,
+                                  itype in cat.coef.extra_instances, PROVIDER, itype]).fetchall()]
     inst = cat.coef.instances.get(itype)
     archs = [a for a in (inst.cpu_architectures if inst else ()) if a in cat.coef.cpu] or ["*"]
     found += [r[0] for r in con.execute(
-        "SELECT DISTINCT source FROM coef_cpu_power WHERE provider = ? AND list_contains(?, "
+        "SELECT DISTINCT source FROM (SELECT * FROM coef_cpu_power UNION ALL "
+        "SELECT * FROM coef_cpu_power_extra) WHERE provider = ? AND list_contains(?, "
         "architecture)", [PROVIDER, archs]).fetchall()]
     if kc.accelerator_model:
         found += [r[0] for r in con.execute("SELECT source FROM coef_accelerators WHERE "

@@ -40,8 +40,8 @@ def estimate_notes(con: duckdb.DuckDBPyConnection, methodology: str,
     """The methodology, fallback regions, accelerators not estimated, other fallback
     coefficients, free-tier usage and storage media, for the estimated ``lines``."""
     return (*methodology_notes(con, methodology, lines), *fallback_region_notes(con, lines),
-            *fallback_notes(con, lines), *free_tier_notes(con, lines),
-            *storage_notes(con, lines))
+            *fallback_notes(con, lines), *embodied_unknown_notes(con, lines),
+            *free_tier_notes(con, lines), *storage_notes(con, lines))
 
 
 def methodology_notes(con: duckdb.DuckDBPyConnection, methodology: str,
@@ -97,6 +97,23 @@ def fallback_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...
         more = f"; and {len(other) - MAX_LISTED} more" if len(other) > MAX_LISTED else ""
         notes.append("Fallback coefficients: " + "; ".join(other[:MAX_LISTED]) + more + ".")
     return tuple(notes)
+
+
+def embodied_unknown_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:
+    """Instance types whose host has no embodied figure (newer families, some PaaS sizes):
+    their embodied CO2e counts as 0, which flatters them against types that have one."""
+    rows = con.execute(
+        f"""SELECT instance_type, sum(vcpu_hours) FROM {lines}
+            WHERE usage_class = 'compute' AND instance_type IS NOT NULL AND vcpu_hours > 0
+              AND coalesce(embodied_te_kg, 0) = 0 AND coalesce(embodied_kg, 0) = 0
+            GROUP BY 1 ORDER BY 2 DESC, 1""").fetchall()
+    if not rows:
+        return ()
+    names = [r[0] for r in rows]
+    more = f" and {len(names) - 12} more" if len(names) > 12 else ""
+    return (f"Embodied emissions unknown, counted as 0, for {len(names)} instance type"
+            f"{'s' if len(names) != 1 else ''} without a published host figure: "
+            f"{', '.join(names[:12])}{more}.",)
 
 
 def free_tier_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:

@@ -266,3 +266,18 @@ def test_sci_table_of_the_monthly_report(demo_db):
     md = render_markdown(monthly)
     assert "## Software Carbon Intensity (SCI)" in md
     assert "No units (R) in demo_units_2026-10.csv for" in md
+
+
+def test_instance_types_without_an_embodied_figure_are_noted(tmp_path):
+    rows = [{"start": "2026-10-01T00:00:00Z", "service": "AmazonEC2", "region": "us-east-1",
+             "usage_type": f"BoxUsage:{t}", "unit": "Hrs", "amount": "10", "cost": "1",
+             "vcpu": "2"} for t in ("m7i.large", "m5.large")]
+    cur = write_cur(tmp_path / "x.csv", rows)
+    with api.open_db(tmp_path / "x.duckdb") as db:
+        api.ingest_aws_cur(db, [str(cur)])
+        table = api.report(db, by="instance_type")
+    embodied = {r[0]: r[1 + METRIC_COLUMNS.index("co2e_embodied_kg")] for r in table.rows}
+    assert embodied["m7i.large"] == 0 and embodied["m5.large"] > 0
+    note = [n for n in table.notes if n.startswith("Embodied emissions unknown")]
+    assert note == ["Embodied emissions unknown, counted as 0, for 1 instance type without a "
+                    "published host figure: m7i.large."]

@@ -225,12 +225,12 @@ def compare_instance(con: duckdb.DuckDBPyConnection, *, month: date, label: str,
         con.execute("DROP TABLE IF EXISTS whatif_keys")
     b, s = base.totals[CHANGED], new.totals[CHANGED]
     accelerated = any(m.accelerated for m in moves)
+    target_row, embodied_note = _target_row(to_name, moves, b, s, None if unpriced else cost)
     return Comparison(
         kind="instance", columns=SCENARIO_COLUMNS,
-        rows=(_row(f"{from_name} (as billed)", b, b.cost),
-              _row(to_name, s, None if unpriced else cost)),
+        rows=(_row(f"{from_name} (as billed)", b, b.cost), target_row),
         assumptions=_assumptions(con, cat, moves, b, accelerated, label),
-        notes=_notes(moves, unpriced, b, s),
+        notes=(*embodied_note, *_notes(moves, unpriced, b, s)),
         methodology=methodology, period=label,
         basis=_basis(b, moves, accelerated),
         extra={"provider": PROVIDER,
@@ -307,6 +307,25 @@ def _row(scenario: str, t: rerun.Totals, cost: float | None) -> tuple:
     # the instance coefficients carry no low/high range: the range is the estimate itself
     return (scenario, t.energy_kwh, t.co2e_operational_kg, t.co2e_embodied_kg,
             t.co2e_total_kg, t.co2e_total_kg, t.co2e_total_kg, cost)
+
+
+def _target_row(name: str, moves: list[Move], b: rerun.Totals, s: rerun.Totals,
+                cost: float | None) -> tuple[tuple, tuple[str, ...]]:
+    """The target's row. Hosts of newer types have no published embodied figure: counted
+    as 0 the move would gain the whole embodied share of the old hardware from missing data.
+    So when no target has one, the row assumes the embodied of the hardware it replaces
+    (the central figure and co2e_high_kg) and co2e_low_kg counts it as 0."""
+    unknown = sorted({m.target for m in moves if not m.new_kc.embodied_te_kg})
+    if not unknown or len(unknown) < len({m.target for m in moves}) or not b.co2e_embodied_kg:
+        return _row(name, s, cost), ()
+    emb = b.co2e_embodied_kg
+    op = s.co2e_operational_kg
+    note = (f"Embodied emissions of {', '.join(unknown)} are not published: the row assumes "
+            f"the embodied of the hardware it replaces ({emb:,.3f} kg CO2e; co2e_high_kg) "
+            f"and co2e_low_kg counts them as 0 ({op + s.co2e_embodied_kg:,.3f} kg). Only "
+            "the operational difference is a finding.")
+    return (name, s.energy_kwh, op, emb, op + emb, op + s.co2e_embodied_kg, op + emb,
+            cost), (note,)
 
 
 def _basis(b: rerun.Totals, moves: list[Move], accelerated: bool) -> str:

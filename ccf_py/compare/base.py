@@ -37,7 +37,7 @@ class Comparison:
     rows: tuple[tuple, ...]
     assumptions: tuple[Assumption, ...] = ()
     notes: tuple[str, ...] = ()
-    methodology: str = "default"
+    methodology: str | None = "default"  # None where no estimate runs (compare time)
     period: str | None = None         # the billing month the usage comes from, if any
     basis: str = ""                   # what usage is compared, e.g. "12.4 TB-months of s3-standard"
     extra: dict = field(default_factory=dict)  # kind-specific fields for JSON (e.g. break-even)

@@ -48,7 +48,8 @@ def assumption_lines(comp: Comparison) -> list[str]:
 def _header(comp: Comparison) -> str:
     period = f" \u00b7 usage of {comp.period}" if comp.period else ""
     basis = f" \u00b7 {comp.basis}" if comp.basis else ""
-    return f"What-if: {comp.kind} \u00b7 methodology {comp.methodology}{period}{basis}"
+    method = f" \u00b7 methodology {comp.methodology}" if comp.methodology else ""
+    return f"What-if: {comp.kind}{method}{period}{basis}"
 
 
 def render_text(comp: Comparison) -> str:

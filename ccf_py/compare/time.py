@@ -144,7 +144,7 @@ def compare_time(con: duckdb.DuckDBPyConnection, *, zone: str, duration_hours: f
     rows = (now, row("flexible_start", list(range(s, s + duration)), now[5]),
             row("pause_resume", paused, now[5]))
     return Comparison(
-        kind="time", columns=TIME_COLUMNS, rows=rows,
+        kind="time", columns=TIME_COLUMNS, rows=rows, methodology=None,
         assumptions=_assumptions(info, per_hour, duration, energy_kwh, power_kw),
         notes=_notes(info, paused, wanted),
         basis=(f"a {duration} h job within {window} h from {_stamp(first)}, {zone} "

@@ -410,8 +410,12 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     paths = db.con.execute(
         "SELECT estimate_path, sum(lines), sum(cost), sum(co2e_total_kg) FROM rpt_grouped "
         "GROUP BY 1 ORDER BY 4 DESC, 3 DESC").fetchall()
+    if month is None and len(months := available_months(db)) > 1:
+        notes = (f"Period: all loaded months, {months[0]} to {months[-1]} ({len(months)} "
+                 "billing periods) added up; --month YYYY-MM for one.", *notes)
     return ReportTable(keys, tuple(tuple(r) for r in rows), methodology, month,
-                       coverage=_coverage_rows(paths), notes=notes)
+                       coverage=_coverage_rows(paths), notes=notes,
+                       currency=currencies[0] if len(currencies) == 1 else "")
 
 
 CFE_NOTE = ("GCP rows use Google's carbon-free-energy adjusted grid factors (grid intensity x "
@@ -556,6 +560,11 @@ def monthly_report(db: Database, *, month: str | None = None,
     usage class / day, top resources and top movers, SCI per service (R from ``units``, a
     units file as for :func:`sci`; without one, E, I and M only), coverage, and the notes."""
     check_methodology(methodology)
+    if intensity == "marginal":  # an inventory adds up average figures, never marginal ones
+        raise ConfigError("--intensity marginal: the monthly report is an inventory (totals, "
+                          "change against last month) and marginal intensity is a "
+                          "consequential figure that must not be added to average ones; use "
+                          "'ccf-py report --intensity marginal' or 'ccf-py compare time'")
     series.check_report_intensity(db.con, intensity, methodology, gcp_cfe)
     months = available_months(db)
     if not months:

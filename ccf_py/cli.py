@@ -60,7 +60,30 @@ def run(ctx: Context, fn, *args, **kwargs):  # noqa: ANN001, ANN201 - generic di
                                    "(rerun with --debug for details)") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """Usage mistakes (an unknown option or command, a bad choice or number) in one line, as
+    every other error: click's default adds the usage text and a --help hint on two more."""
+
+    def main(self, args=None, prog_name=None, complete_var=None,  # noqa: ANN001, ANN201
+             standalone_mode=True, **extra):  # noqa: ANN001, ANN003
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            click.echo(f"Error: {exc.format_message()}{where}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
               help="DuckDB file (default: $CCF_PY_DB or ./ccf.duckdb).")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")

@@ -65,6 +65,7 @@ class ReportTable:
     # how the CO2e of the whole report (all rows, not only these keys' rows) was estimated
     coverage: tuple[CoverageRow, ...] = ()
     notes: tuple[str, ...] = ()       # what a reader must know to read the rows right
+    currency: str = ""                # the cost column's currency when the rows have one
 
     @property
     def columns(self) -> tuple[str, ...]:

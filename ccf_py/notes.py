@@ -32,6 +32,7 @@ DEFAULT_NOTE = ("Methodology 'default': CCF's coefficients with its documented q
                 "models from the SKU, embodied once per VM, SSD-backed disks as SSD, "
                 "multi-regions at their regions' mean; README, 'Methodology').")
 ACCELERATOR_MARK = "not in the coefficients and not estimated"
+COST_MARK = "estimated from cost"
 MAX_LISTED = 20
 
 
@@ -40,7 +41,8 @@ def estimate_notes(con: duckdb.DuckDBPyConnection, methodology: str,
     """The methodology, fallback regions, accelerators not estimated, other fallback
     coefficients, free-tier usage and storage media, for the estimated ``lines``."""
     return (*methodology_notes(con, methodology, lines), *fallback_region_notes(con, lines),
-            *fallback_notes(con, lines), *embodied_unknown_notes(con, lines),
+            *fallback_notes(con, lines), *gpu_utilization_notes(con, lines),
+            *embodied_unknown_notes(con, lines),
             *free_tier_notes(con, lines), *storage_notes(con, lines))
 
 
@@ -84,7 +86,8 @@ def fallback_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...
     found = [r[0] for r in con.execute(
         f"SELECT DISTINCT note FROM {lines} WHERE note <> '' ORDER BY 1").fetchall()]
     accel = [n for n in found if ACCELERATOR_MARK in n]
-    other = [n for n in found if ACCELERATOR_MARK not in n]
+    from_cost = [n for n in found if ACCELERATOR_MARK not in n and COST_MARK in n]
+    other = [n for n in found if ACCELERATOR_MARK not in n and COST_MARK not in n]
     notes = []
     if accel:
         names = sorted({n.split(":", 1)[0] for n in accel})
@@ -96,7 +99,29 @@ def fallback_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...
     if other:
         more = f"; and {len(other) - MAX_LISTED} more" if len(other) > MAX_LISTED else ""
         notes.append("Fallback coefficients: " + "; ".join(other[:MAX_LISTED]) + more + ".")
+    if from_cost:
+        names = sorted({n.split(":", 1)[0] for n in from_cost})
+        notes.append("Estimated from cost ratios, no usable usage quantity: "
+                      + ", ".join(names[:MAX_LISTED]) + ".")
     return tuple(notes)
+
+
+def gpu_utilization_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:
+    """GPU energy rests on an assumed utilisation (no bill says how busy a GPU was): say
+    which, wherever GPU hours were estimated without a user's rule."""
+    rows = con.execute(
+        f"""SELECT l.provider, any_value(c.value), sum(l.gpu_hours)
+            FROM {lines} l JOIN coef_constants c
+              ON c.provider = l.provider AND c.key = 'cpu_utilization_pct'
+            WHERE l.gpu_hours > 0 AND l.gpu_utilization_pct IS NULL
+            GROUP BY 1 ORDER BY 1""").fetchall()
+    if not rows:
+        return ()
+    parts = ", ".join(f"{p.upper()} {pct:g}%" for p, pct, _ in rows)
+    return (f"GPU and accelerator energy assumes an average utilisation ({parts}: CCF's "
+            "figure; no bill records it) between each model's idle and maximum watts; "
+            "--assumptions FILE sets it per account, service, instance type or accelerator, "
+            "ccf-py measure replaces it with a measurement.",)
 
 
 def embodied_unknown_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:
@@ -112,7 +137,8 @@ def embodied_unknown_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[
     names = [r[0] for r in rows]
     more = f" and {len(names) - 12} more" if len(names) > 12 else ""
     return (f"Embodied emissions unknown, counted as 0, for {len(names)} instance type"
-            f"{'s' if len(names) != 1 else ''} without a published host figure: "
+            f"{'s' if len(names) != 1 else ''} or size{'s' if len(names) != 1 else ''} "
+            "without a published host figure: "
             f"{', '.join(names[:12])}{more}.",)
 
 
@@ -127,8 +153,9 @@ def free_tier_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ..
               AND usage_amount <> 0""").fetchone()
     if not n:
         return ()
-    return (f"{int(n):,} usage lines billed at zero cost (free tier) are estimated from their "
-            f"quantities ({float(kg or 0):,.3f} kg CO2e) and add nothing to the cost; none is "
+    return (f"{int(n):,} usage lines billed at zero cost (covered by a reservation or savings "
+            "plan, or free tier) are estimated from their quantities "
+            f"({float(kg or 0):,.3f} kg CO2e) and add nothing to the cost column; none is "
             "extrapolated from or priced at list cost.",)
 
 
@@ -175,13 +202,17 @@ def storage_class_note(class_ids: list[str]) -> str:
         groups.setdefault(media, []).append(cid + copies)
     parts = []
     for (medium, wh, wh_lo, wh_hi, kg, kg_lo, kg_hi, years), names in groups.items():
-        shown = names[:MAX_LISTED] + ([f"{len(names) - MAX_LISTED} more"]
-                                      if len(names) > MAX_LISTED else [])
+        # the most stored few: the full list and every source is `ccf-py compare storage --list`
+        shown = names[:STORAGE_LISTED] + ([f"{len(names) - STORAGE_LISTED} more"]
+                                          if len(names) > STORAGE_LISTED else [])
         parts.append(f"{medium.upper()} {wh:g} Wh/TB-h ({wh_lo:g}-{wh_hi:g}), {kg:g} kg "
                      f"CO2e/TB ({kg_lo:g}-{kg_hi:g}) over {years:g} years: {', '.join(shown)}")
     return ("Storage is estimated per storage class, from assumptions (no provider publishes "
-            "the media, copies or embodied emissions of its classes; coefficients/"
-            "storage_classes.csv gives their sources). " + ". ".join(parts) + ".")
+            "the media, copies or embodied emissions of its classes; sources: `ccf-py compare "
+            "storage --list`, coefficients/storage_classes.csv). " + ". ".join(parts) + ".")
+
+
+STORAGE_LISTED = 3
 
 
 def month_span(con: duckdb.DuckDBPyConnection, month: date) -> MonthSpan:

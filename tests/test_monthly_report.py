@@ -174,7 +174,9 @@ def test_free_tier_and_accelerators_not_estimated_are_noted(tmp_path):
         ccf = api.report(db, methodology="ccf", by="service")
         default = api.report(db, by="service")
     free = [n for n in default.notes if "free tier" in n]
-    assert len(free) == 1 and free[0].startswith("1 usage lines billed at zero cost")
+    assert len(free) == 1 and free[0].startswith("1 usage lines billed at zero cost (covered "
+                                                 "by a reservation or savings plan, or free "
+                                                 "tier)")
     # CCF's GPU table has ten GPUs, not the H100 of a p5: said, with the instance type
     accel = [n for n in ccf.notes if n.startswith("GPUs and accelerators not estimated")]
     assert accel and "p5.48xlarge" in accel[0]
@@ -279,5 +281,40 @@ def test_instance_types_without_an_embodied_figure_are_noted(tmp_path):
     embodied = {r[0]: r[1 + METRIC_COLUMNS.index("co2e_embodied_kg")] for r in table.rows}
     assert embodied["m7i.large"] == 0 and embodied["m5.large"] > 0
     note = [n for n in table.notes if n.startswith("Embodied emissions unknown")]
-    assert note == ["Embodied emissions unknown, counted as 0, for 1 instance type without a "
-                    "published host figure: m7i.large."]
+    assert note == ["Embodied emissions unknown, counted as 0, for 1 instance type or size "
+                    "without a published host figure: m7i.large."]
+
+
+def test_usage_mistakes_are_one_line_too(demo_db):
+    """click's own errors (unknown option or command, bad choice) in one line, exit 2."""
+    import subprocess
+    import sys
+
+    for args, wanted in ((["report", "--bye", "service"], "No such option '--bye'"),
+                         (["reprot"], "No such command 'reprot'"),
+                         (["monthly", "--format", "pdf"], "'pdf' is not one of")):
+        r = subprocess.run([sys.executable, "-m", "ccf_py.cli", "--db", str(demo_db), *args],
+                           capture_output=True, text=True, timeout=120, check=False)
+        assert r.returncode == 2, args
+        assert len(r.stderr.strip().splitlines()) == 1 and wanted in r.stderr, r.stderr
+
+
+def test_report_names_its_currency_and_the_months_it_adds_up(demo_db):
+    from click.testing import CliRunner
+
+    r = CliRunner().invoke(main, ["--db", str(demo_db), "report", "--format", "json"])
+    doc = json.loads(r.stdout)
+    assert doc["currency"] == "USD"
+    assert doc["notes"][0] == ("Period: all loaded months, 2026-09 to 2026-10 (2 billing "
+                               "periods) added up; --month YYYY-MM for one.")
+    one = CliRunner().invoke(main, ["--db", str(demo_db), "report", "--month", "2026-10"])
+    assert one.stdout.splitlines()[0].split()[:3] == ["service", "cost", "(USD)"]
+    assert "Period: all loaded months" not in one.stdout
+
+
+def test_the_monthly_report_refuses_marginal_intensity(demo_db):
+    from ccf_py.errors import ConfigError
+
+    with api.open_db(demo_db, read_only=True) as db, pytest.raises(
+            ConfigError, match="marginal intensity is a consequential figure"):
+        api.monthly_report(db, month="2026-10", intensity="marginal")

@@ -363,8 +363,9 @@ def _assumptions(con: duckdb.DuckDBPyConnection, cat: Catalog, moves: list[Move]
     util, src = con.execute("SELECT value, source FROM coef_constants WHERE provider = ? "
                             "AND key = 'cpu_utilization_pct'", [PROVIDER]).fetchone()
     out += [Assumption("utilisation", f"{util:g} % of CPUs (and GPUs) on both", src),
-            Assumption("range", "none: the instance coefficients carry no low/high, so "
-                       "co2e_low_kg = co2e_high_kg = co2e_total_kg",
+            Assumption("range", "the instance coefficients carry no low/high: co2e_low_kg = "
+                       "co2e_high_kg = co2e_total_kg, except a target whose embodied is "
+                       "unpublished (low: counted as 0; high: the replaced hardware's)",
                        "coefficients/instance_types.csv, cpu_power.csv, accelerators.csv"),
             Assumption("cost", "as billed for the usage as billed (with its Savings Plans, "
                        "reservations, Spot); the target's hours at this bill's on-demand price "

@@ -314,7 +314,13 @@ def _resources_caption(report: MonthlyReport) -> str:
     if not total:
         return "No billed line names a resource."
     lead = f"Top {shown} of {total:,}" if total > shown else f"All {total:,}"
-    return f"{lead} resources by total {CO2E}."
+    covered = any(metrics_of(report.top_resources, r)["cost"] == 0
+                  and metrics_of(report.top_resources, r)["co2e_total_kg"] > 0
+                  for r in report.top_resources.rows)
+    why = (" Cost is the billed cost: a resource whose usage a reservation or savings plan "
+           "covers shows 0.00 here (its cost is on the commitment's fee lines), free tier "
+           "too; its emissions count in full." if covered else "")
+    return f"{lead} resources by total {CO2E}.{why}"
 
 
 def _md_coverage(report: MonthlyReport) -> list[str]:

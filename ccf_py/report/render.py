@@ -81,6 +81,13 @@ def confidence_line(coverage: Sequence[CoverageRow], methodology: str = "default
 
 # --- cell formatting -------------------------------------------------------------------------
 
+def metric_label(table: ReportTable, column: str) -> str:
+    """A metric's header: the cost with its currency when the table has one."""
+    if column == "cost" and table.currency:
+        return f"Cost ({table.currency})"
+    return column_label(column)
+
+
 def column_label(column: str) -> str:
     if column in COLUMN_LABELS:
         return COLUMN_LABELS[column]
@@ -169,6 +176,7 @@ def render_json(table: ReportTable) -> str:
         "ccf_py_version": __version__,
         "coefficients_fingerprint": coefficients.fingerprint(),
         "keys": list(table.keys),
+        "currency": table.currency or None,  # None: several (a key) or unknown
         "confidence": confidence_line(table.coverage, table.methodology),
         "notes": list(table.notes),
         "coverage": [{"estimate_path": c.path, "rows": c.rows, "cost": _json_value(c.cost),
@@ -229,7 +237,9 @@ def render_tags(rows: Sequence[tuple], fmt: str) -> str:
 def render_text(table: ReportTable) -> str:
     """Aligned columns for a terminal: keys left, numbers right, a rule and a TOTAL line, then
     the notes a reader needs (how far to trust the numbers, fallbacks, partial months)."""
-    header = list(_key_columns(table)) + list(METRIC_COLUMNS)
+    header = list(_key_columns(table)) + [
+        f"cost ({table.currency})" if c == "cost" and table.currency else c
+        for c in METRIC_COLUMNS]
     nkeys = len(_key_columns(table))
     if not table.rows:
         return "  ".join(header) + "\n" + NO_DATA + "\n"
@@ -277,7 +287,7 @@ def md_table(table: ReportTable, extra: Sequence[Extra] = (), total_label: str =
     if not table.rows:
         return f"_{NO_DATA}_\n"
     keys = _key_columns(table)
-    header = [column_label(k) for k in keys] + [column_label(c) for c in METRIC_COLUMNS]
+    header = [column_label(k) for k in keys] + [metric_label(table, c) for c in METRIC_COLUMNS]
     header += [h for h, _ in extra]
     align = ["---"] * len(keys) + ["---:"] * (len(header) - len(keys))
     body = _display_rows(table, extra, total_label)
@@ -355,8 +365,8 @@ def html_table(table: ReportTable, caption: str = "", extra: Sequence[Extra] = (
     keys = _key_columns(table)
     nkeys = len(keys)
     head = "".join(f'<th scope="col">{escape(column_label(k))}</th>' for k in keys)
-    head += "".join(f'<th scope="col" class="num">{escape(h)}</th>'
-                    for h in [column_label(c) for c in METRIC_COLUMNS] + [h for h, _ in extra])
+    labels = [metric_label(table, c) for c in METRIC_COLUMNS] + [h for h, _ in extra]
+    head += "".join(f'<th scope="col" class="num">{escape(h)}</th>' for h in labels)
     body = _display_rows(table, extra, total_label)
     rows = []
     for cells in body[:-1]:

@@ -38,6 +38,8 @@ def cell(column: str, value: object) -> str:
         return f"{value:,.2f}"
     if column.endswith("_pct"):
         return f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
     return fmt_value(float(value))
 
 
@@ -57,8 +59,12 @@ def render_text(comp: Comparison) -> str:
     head = list(comp.columns)
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
 
+    # text columns (the scenario, names, descriptions) left, numbers right
+    text = [i == 0 or all(isinstance(r[i], str) or r[i] is None for r in comp.rows)
+            for i in range(len(head))]
+
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+        return "  ".join(c.ljust(w) if text[i] else c.rjust(w)
                          for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
     out = [_header(comp), "", line(head), "  ".join("-" * w for w in widths),

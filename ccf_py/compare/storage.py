@@ -57,7 +57,7 @@ def resolve(class_id: str, option: str) -> StorageClass:
 
 def list_classes() -> Comparison:
     """Every class id with its medium, copies and embodied assumption."""
-    rows = tuple((c.class_id, c.provider, c.medium, c.wh_per_tb_hour, c.copies,
+    rows = tuple((c.class_id, c.provider, c.medium, c.wh_per_tb_hour, _count(c.copies),
                   c.embodied_kg_per_tb, c.description) for c in classes().values())
     return Comparison(
         kind="storage classes", columns=LIST_COLUMNS, rows=rows,
@@ -78,6 +78,11 @@ def describe(c: StorageClass) -> Assumption:
 
 
 # ---- usage ---------------------------------------------------------------------------------
+def _count(copies: float | None) -> int | float | None:
+    """Copies as counted (3, not 3.00); a fractional figure stays as given."""
+    return int(copies) if copies is not None and copies == int(copies) else copies
+
+
 def _hours(month: date | None) -> float:
     return 24.0 * calendar.monthrange(month.year, month.month)[1] if month else HOURS_PER_MONTH
 

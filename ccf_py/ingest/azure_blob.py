@@ -15,7 +15,6 @@ is given (optional extra ``azure``).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -27,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 from ccf_py.errors import SourceError
 from ccf_py.ingest.cur_names import STATUS_DIR, is_cur_file_name
 from ccf_py.ingest.cur_versions import current_versions
+from ccf_py.ingest.download import download_via_part
 from ccf_py.ingest.s3 import _human_size, _local_parts
 from ccf_py.ingest.sources import Source, expand_sources
 
@@ -148,22 +148,14 @@ def _download(client: Any, blob: Blob, workdir: Path,
     from azure.core.exceptions import AzureError
 
     dest = workdir.joinpath(*_local_parts(blob.container, blob.name))
-    part = dest.with_name(dest.name + ".part")
     if progress:
         progress(f"downloading {blob.uri} ({_human_size(blob.size)})")
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
+
+    def fetch(part: Path) -> None:
         with part.open("wb") as fh:
             client.get_blob_client(blob.container, blob.name).download_blob().readinto(fh)
-        os.replace(part, dest)
-    except AzureError as exc:
-        raise SourceError(f"{blob.uri}: {_reason(exc)}") from None
-    except OSError as exc:
-        raise SourceError(f"{blob.uri}: cannot write {dest}: {exc.strerror or exc}") from None
-    finally:
-        with contextlib.suppress(OSError):
-            part.unlink(missing_ok=True)
-    return dest
+
+    return download_via_part(blob.uri, dest, fetch, (AzureError,), _reason)
 
 
 def _reason(exc: Exception) -> str:

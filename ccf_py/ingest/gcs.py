@@ -10,7 +10,6 @@ google-cloud-storage (the optional ``gcp`` extra), which follows Google's own cr
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import os
 import re
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ccf_py.errors import SourceError
+from ccf_py.ingest.download import download_via_part
 from ccf_py.ingest.gcp_billing import is_gcp_file_name
 from ccf_py.ingest.s3 import _local_parts
 from ccf_py.ingest.sources import Source
@@ -133,22 +133,22 @@ def download(client: Any, bucket: str, name: str, workdir: Path,
              progress: Callable[[str], None] | None) -> Path:
     """Download to ``workdir/<bucket>/<name>`` via a ``.part`` file renamed when complete."""
     dest = Path(workdir).joinpath(*_local_parts(bucket, name))
-    part = dest.with_name(dest.name + ".part")
     uri = f"{GS_SCHEME}{bucket}/{name}"
     if progress is not None:
         progress(f"downloading {uri}")
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        client.bucket(bucket).blob(name).download_to_filename(str(part))
-        os.replace(part, dest)
-    except OSError as exc:
-        raise SourceError(f"{uri}: cannot write {dest}: {exc.strerror or exc}") from None
-    except Exception as exc:
-        raise SourceError(f"{uri}: {_reason(exc)}") from None
-    finally:
-        with contextlib.suppress(OSError):
-            part.unlink(missing_ok=True)
-    return dest
+    return download_via_part(
+        uri, dest, lambda part: client.bucket(bucket).blob(name).download_to_filename(str(part)),
+        _gcs_errors(), _reason)
+
+
+def _gcs_errors() -> tuple[type[BaseException], ...]:
+    """What google-cloud-storage raises for the service's answers and the connection (its
+    requests transport), imported lazily as the client is."""
+    from google.api_core.exceptions import GoogleAPIError
+    from google.auth.exceptions import GoogleAuthError
+    from requests import RequestException
+
+    return (GoogleAPIError, GoogleAuthError, RequestException)
 
 
 def _reason(exc: Exception) -> str:

@@ -8,7 +8,6 @@ functions that need it, so purely local runs never pay for importing it.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from ccf_py.ingest.cur_versions import (
     current_versions,
     report_keys,
 )
+from ccf_py.ingest.download import download_via_part
 
 S3_SCHEME = "s3://"
 
@@ -166,21 +166,11 @@ def download(
     whole one.
     """
     dest = workdir.joinpath(*_local_parts(obj.bucket, obj.key))
-    part = dest.with_name(dest.name + ".part")
     if progress is not None:
         progress(f"downloading {obj.uri} ({_human_size(obj.size)})")
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        client.download_file(obj.bucket, obj.key, str(part))
-        os.replace(part, dest)
-    except _boto_errors() as exc:
-        raise SourceError(f"{obj.uri}: {_short_reason(exc)}") from exc
-    except OSError as exc:
-        raise SourceError(f"{obj.uri}: cannot write {dest}: {exc.strerror or exc}") from exc
-    finally:
-        with contextlib.suppress(OSError):
-            part.unlink(missing_ok=True)
-    return dest
+    return download_via_part(
+        obj.uri, dest, lambda part: client.download_file(obj.bucket, obj.key, str(part)),
+        _boto_errors(), _short_reason)
 
 
 def _local_parts(bucket: str, key: str) -> list[str]:

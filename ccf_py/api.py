@@ -13,7 +13,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -595,8 +595,12 @@ def monthly_report(db: Database, *, month: str | None = None,
                      grid_variant=_variant(gcp_cfe), assumptions=assumptions,
                      intensity=intensity)
 
+    currency = next((c for c in currencies if c != "(none)"), "")
+
     def g(*keys: str, limit: int | None = None, where: str = "") -> ReportTable:
-        return _grouped(con, tuple(keys), methodology, month, limit, where)
+        # the page's tables say their cost column's currency ("Cost (USD)")
+        return replace(_grouped(con, tuple(keys), methodology, month, limit, where),
+                       currency=currency)
 
     covered = coverage(con)
     span = month_span(con, parse_month(month))  # type: ignore[arg-type]
@@ -611,7 +615,7 @@ def monthly_report(db: Database, *, month: str | None = None,
     return MonthlyReport(
         month=month, methodology=methodology, version=__version__,
         coefficients_fingerprint=coefficients.fingerprint(), totals=g().totals(),
-        currency=next((c for c in currencies if c != "(none)"), ""),
+        currency=currency,
         confidence=confidence_line(covered, methodology),
         by_provider=g("provider"), by_service=by_service, by_region=g(*per, "region"),
         by_account=g(*per, "account"),

@@ -358,15 +358,20 @@ def report(obj: Context, methodology: str, by: str, month: str | None, fmt: str,
         return text, table
 
     text, table = run(obj, do)
-    if out:
-        click.echo(f"wrote {out}", err=True)
-    else:
-        click.echo(text, nl=not text.endswith("\n"))
+    _show(text, out)
     # stderr, so CSV and JSON on stdout stay machine-readable: the confidence line always,
     # every note where the output itself has no place for them
     lines = report_notes(table) if fmt == "csv" else report_notes(table)[:1]
     if not (fmt == "table" and not out):  # the terminal table already ends with them
         click.echo("\n".join(lines), err=True)
+
+
+def _show(text: str, out: str | None) -> None:
+    """The output on stdout, or where --out wrote it (on stderr)."""
+    if out:
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
 
 
 def _write(path: str | None, text: str, option: str) -> None:
@@ -445,10 +450,7 @@ def monthly(obj: Context, month: str | None, methodology: str, fmt: str, out: st
         return text
 
     text = run(obj, do)
-    if out:
-        click.echo(f"wrote {out}", err=True)
-    else:
-        click.echo(text, nl=not text.endswith("\n"))
+    _show(text, out)
 
 
 @main.command()
@@ -584,10 +586,7 @@ def sci(obj: Context, units: str | None, month: str | None, by: str | None, meth
         return text, caveats(table)
 
     text, notes = run(obj, do)
-    if out:
-        click.echo(f"wrote {out}", err=True)
-    else:
-        click.echo(text, nl=not text.endswith("\n"))
+    _show(text, out)
     if fmt == "csv":  # CSV on stdout stays machine-readable; its caveats go to stderr
         click.echo("\n".join(notes), err=True)
 
@@ -631,10 +630,7 @@ def emit_comparison(obj: Context, build, fmt: str, out: str | None,  # noqa: ANN
         return comp, text
 
     comp, text = run(obj, do)
-    if out:
-        click.echo(f"wrote {out}", err=True)
-    else:
-        click.echo(text, nl=not text.endswith("\n"))
+    _show(text, out)
     if fmt == "csv":
         click.echo(comparison_notes(comp), err=True, nl=False)
 

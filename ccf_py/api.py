@@ -25,6 +25,7 @@ from ccf_py import intensity as series
 from ccf_py.assumptions import Assumptions
 from ccf_py.assumptions import load as load_assumptions
 from ccf_py.compare.base import Comparison
+from ccf_py.currency import month_costs, unknown_goes_to, without_currency
 from ccf_py.errors import ConfigError, SourceError
 from ccf_py.estimate import (
     KEYED_LINES,
@@ -408,8 +409,8 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
              *series.intensity_notes(db.con, intensity, KEYED_LINES),
              *partial_month_notes(db.con, _months_of(db, month)))
     paths = db.con.execute(
-        "SELECT estimate_path, sum(lines), sum(cost), sum(co2e_total_kg) FROM rpt_grouped "
-        "GROUP BY 1 ORDER BY 4 DESC, 3 DESC").fetchall()
+        "SELECT estimate_path, sum(lines), sum(cost), sum(co2e_total_kg), currency "
+        "FROM rpt_grouped GROUP BY 1, 5 ORDER BY 4 DESC, 3 DESC").fetchall()
     if month is None and len(months := available_months(db)) > 1:
         notes = (f"Period: all loaded months, {months[0]} to {months[-1]} ({len(months)} "
                  "billing periods) added up; --month YYYY-MM for one.", *notes)
@@ -527,14 +528,28 @@ def _currencies(db: Database, month: str | None) -> tuple[list[str], tuple[str, 
 
 
 def _coverage_rows(rows: list[tuple]) -> tuple[CoverageRow, ...]:
-    return tuple(CoverageRow(p, int(n), float(c or 0), float(k or 0)) for p, n, c, k in rows)
+    """Coverage rows from (path, rows, cost, CO2e, currency) sums in the order given; rows
+    without a currency are counted in the other rows' one when there is one
+    (:mod:`ccf_py.currency`), so one currency gives one row per path."""
+    home = unknown_goes_to(r[4] for r in rows)
+    merged: dict[tuple[str, str], list[float]] = {}
+    for p, n, c, k, code in rows:
+        acc = merged.setdefault((p, code or home), [0, 0.0, 0.0])
+        acc[0] += int(n)
+        acc[1] += float(c or 0)
+        acc[2] += float(k or 0)
+    out = [CoverageRow(p, int(n), c, k, code) for (p, code), (n, c, k) in merged.items()]
+    if len({c.currency for c in out}) > 1:  # several currencies: each one's paths together
+        out.sort(key=lambda c: c.currency)
+    return tuple(out)
 
 
 def coverage(con: duckdb.DuckDBPyConnection) -> tuple[CoverageRow, ...]:
-    """Share of rows and cost by estimation path (needs ``fct_usage_estimates``)."""
+    """Share of rows and cost by estimation path and currency (needs
+    ``fct_usage_estimates``)."""
     rows = con.execute(
-        """SELECT coverage_path, count(*), sum(cost), sum(co2e_total_kg)
-           FROM fct_usage_estimates GROUP BY 1 ORDER BY 3 DESC""").fetchall()
+        """SELECT coverage_path, count(*), sum(cost), sum(co2e_total_kg), currency
+           FROM fct_usage_estimates GROUP BY 1, 5 ORDER BY 3 DESC""").fetchall()
     return _coverage_rows(rows)
 
 
@@ -558,7 +573,10 @@ def monthly_report(db: Database, *, month: str | None = None,
     """Everything the monthly report shows, for ``month`` (default: the latest loaded): the
     totals against the loaded month before it, per provider / service / region / account /
     usage class / day, top resources and top movers, SCI per service (R from ``units``, a
-    units file as for :func:`sci`; without one, E, I and M only), coverage, and the notes."""
+    units file as for :func:`sci`; without one, E, I and M only), coverage, and the notes.
+    Bills in several currencies: every table is also keyed by currency, ``by_currency`` and
+    ``previous_costs`` give the cost per currency and ``totals`` holds none (costs are never
+    added across currencies; energy and CO2e are)."""
     check_methodology(methodology)
     if intensity == "marginal":  # an inventory adds up average figures, never marginal ones
         raise ConfigError("--intensity marginal: the monthly report is an inventory (totals, "
@@ -571,10 +589,9 @@ def monthly_report(db: Database, *, month: str | None = None,
         raise ConfigError("the database holds no billing data (run 'ccf-py ingest PATH')")
     month = _loaded_month(db, month) or months[-1]
     currencies, _ = _currencies(db, month)
-    if len(currencies) > 1:
-        raise ConfigError(f"{month}: the bills are in {', '.join(currencies)}; the monthly "
-                          "report adds costs, so it needs one currency (ccf-py report groups "
-                          "by currency)")
+    # bills in several currencies: every table is also keyed by currency, costs are never
+    # added across them (energy and CO2e are)
+    cur = ("currency",) if len(currencies) > 1 else ()
     assumptions = _assumptions(assumptions)
     con = db.con
     # several clouds: services, regions and accounts are named per provider ("Storage" is
@@ -584,7 +601,7 @@ def monthly_report(db: Database, *, month: str | None = None,
         "ORDER BY 1", [parse_month(month)]).fetchall()]
     per = ("provider",) if len(providers) > 1 else ()
     # the month before first: report() builds estimates of its own, replacing the session's
-    before = _comparable_month(db, months, month, currencies)
+    before = next((m for m in reversed(months) if m < month), None)
     previous = (report(db, methodology=methodology, by=(*per, "service"), month=before,
                        gcp_cfe=gcp_cfe, assumptions=assumptions, intensity=intensity)
                 if before else None)
@@ -595,7 +612,7 @@ def monthly_report(db: Database, *, month: str | None = None,
                      grid_variant=_variant(gcp_cfe), assumptions=assumptions,
                      intensity=intensity)
 
-    currency = next((c for c in currencies if c != "(none)"), "")
+    currency = next((c for c in currencies if c != "(none)"), "") if not cur else ""
 
     def g(*keys: str, limit: int | None = None, where: str = "") -> ReportTable:
         # the page's tables say their cost column's currency ("Cost (USD)")
@@ -611,21 +628,27 @@ def monthly_report(db: Database, *, month: str | None = None,
              *((CFE_NOTE,) if gcp_cfe else ()),
              *(assumptions.notes(_matched_rules(con, "int_usage_lines", assumptions))
                if assumptions else ()))
-    by_service = g(*per, "service")
+    by_service = g(*cur, *per, "service")
+    by_currency = g("currency") if cur else None
+    totals, previous_totals, previous_costs = month_costs(by_currency or g(), previous)
+    services = without_currency(by_service)  # movers compare CO2e, which adds up
     return MonthlyReport(
         month=month, methodology=methodology, version=__version__,
-        coefficients_fingerprint=coefficients.fingerprint(), totals=g().totals(),
+        coefficients_fingerprint=coefficients.fingerprint(), totals=totals,
         currency=currency,
         confidence=confidence_line(covered, methodology),
-        by_provider=g("provider"), by_service=by_service, by_region=g(*per, "region"),
-        by_account=g(*per, "account"),
-        by_usage_class=g("usage_class"), by_day=complete_days(g("day"), span),
+        by_provider=g(*cur, "provider"), by_service=by_service,
+        by_region=g(*cur, *per, "region"), by_account=g(*cur, *per, "account"),
+        by_usage_class=g(*cur, "usage_class"),
+        by_day=complete_days(g("day", *cur), span,
+                             [("" if c == "(none)" else c,) for c in currencies] if cur else ()),
         # billed lines without a resource id (GCP's standard export, taxes) are no resource
-        top_resources=g(*per, "resource_id", "service", limit=TOP_RESOURCES,
+        top_resources=g(*cur, *per, "resource_id", "service", limit=TOP_RESOURCES,
                         where="coalesce(resource_id, '') <> ''"), coverage=covered,
         notes=notes, span=span, previous_month=before,
-        previous_totals=previous.totals() if previous else {},
-        mover_keys=by_service.keys, movers=top_movers(previous, by_service) if previous else (),
+        previous_totals=previous_totals, by_currency=by_currency,
+        previous_costs=previous_costs, mover_keys=services.keys,
+        movers=top_movers(without_currency(previous), services) if previous else (),
         sci=sci_table,
         resource_count=con.execute(
             "SELECT count(DISTINCT resource_id) FROM fct_usage_estimates "
@@ -635,17 +658,6 @@ def monthly_report(db: Database, *, month: str | None = None,
 
 TOP_RESOURCES = 15
 TOP_MOVERS = 10
-
-
-def _comparable_month(db: Database, months: list[str], month: str,
-                      currencies: list[str]) -> str | None:
-    """The loaded month before ``month``, when its bills are in the same currency (a change
-    across currencies would mean nothing)."""
-    earlier = [m for m in months if m < month]
-    if not earlier:
-        return None
-    theirs, _ = _currencies(db, earlier[-1])
-    return earlier[-1] if theirs == currencies else None
 
 
 def top_movers(previous: ReportTable, current: ReportTable,
@@ -666,19 +678,22 @@ def top_movers(previous: ReportTable, current: ReportTable,
     return tuple(movers[:limit])
 
 
-def complete_days(table: ReportTable, span: MonthSpan) -> ReportTable:
-    """The daily table with every day from the first to the last loaded day, in date order;
-    a day without lines is a row of zeros (a chart of it must not skip the day)."""
-    rows = {r[0]: r for r in table.rows}
+def complete_days(table: ReportTable, span: MonthSpan,
+                  others: Sequence[tuple] = ()) -> ReportTable:
+    """The daily table (keys ``day`` then ``others``' keys) with every day from the first to
+    the last loaded day, in date order; a day without lines is a row of zeros (a chart of it
+    must not skip the day), one per ``others`` key values (e.g. each currency)."""
+    rows: dict[str, list[tuple]] = {}
+    for r in sorted(table.rows, key=lambda r: tuple(str(v) for v in r[:len(table.keys)])):
+        rows.setdefault(r[0], []).append(r)
     if span.first is None or span.last is None:
-        return ReportTable(table.keys, tuple(sorted(table.rows)), table.methodology,
-                           table.month)
+        return replace(table, rows=tuple(r for d in sorted(rows) for r in rows[d]))
     days = [(span.first + timedelta(days=i)).isoformat() for i in range(span.days_loaded)]
     zero = (0.0,) * len(METRIC_COLUMNS)
-    filled = [rows.get(d, (d, *zero)) for d in days]
+    filled = [r for d in days for r in rows.get(d, [(d, *o, *zero) for o in others or [()]])]
     # lines dated outside the span (none expected) are kept, not dropped
-    filled += [r for d, r in sorted(rows.items()) if d not in set(days)]
-    return ReportTable(table.keys, tuple(filled), table.methodology, table.month)
+    filled += [r for d in sorted(rows) if d not in set(days) for r in rows[d]]
+    return replace(table, rows=tuple(filled))
 
 
 # --- on-host measurement (ccf_py.measure; NVML is imported only when a run starts) ---

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import duckdb
 
-from ccf_py import __version__, api
+from ccf_py import __version__, api, currency
 from ccf_py.db import resolve_path
 from ccf_py.errors import CcfError, ConfigError
 from ccf_py.intensity import INTENSITIES, KINDS
@@ -156,7 +156,7 @@ def _load(obj: Context, load):  # noqa: ANN001, ANN202 - load(db) -> result
 def _loaded_line(res: api.IngestResult, cost: str = "unblended cost") -> str:
     return (f"loaded {res.rows} rows from {res.files} file(s), billing period(s) "
             f"{', '.join(res.billing_periods) or '-'}; replaced {res.replaced_rows} earlier "
-            f"rows; {cost} {res.cost_total:,.2f}")
+            f"rows; {currency.loaded_cost(cost, res.costs, res.cost_total)}")
 
 
 @ingest.command("aws-cur")

@@ -7,6 +7,7 @@ billing currency (the CUR's unblended cost).
 from __future__ import annotations
 
 import calendar
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -46,12 +47,15 @@ METRIC_COLUMNS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class CoverageRow:
-    """Share of cost handled by one estimation path (direct, fallback, from_cost, non_usage...)."""
+    """Share of cost handled by one estimation path (direct, fallback, from_cost, non_usage...)
+    in one currency: a report over bills in several currencies has a row per path and
+    currency (costs are never added across currencies)."""
 
     path: str
     rows: int
     cost: float
     co2e_total_kg: float
+    currency: str = ""  # the cost's currency ('' where none is recorded)
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,33 @@ class ReportTable:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
     def totals(self) -> dict[str, float]:
+        """Each metric summed over the rows; the cost is NaN (no number) when the rows are
+        in several currencies (:meth:`totals_by_currency` has one total per currency)."""
         n = len(self.keys)
-        return {m: sum(float(r[n + i] or 0) for r in self.rows)
-                for i, m in enumerate(METRIC_COLUMNS)}
+        out = {m: sum(float(r[n + i] or 0) for r in self.rows)
+               for i, m in enumerate(METRIC_COLUMNS)}
+        if self.row_currencies():
+            out["cost"] = math.nan  # costs in different currencies are never added
+        return out
+
+    def row_currencies(self) -> tuple[str, ...]:
+        """The currencies of the rows when they are several (the ``currency`` key holds
+        more than one value and the table names no single currency), else ``()``."""
+        if self.currency or "currency" not in self.keys:
+            return ()
+        i = self.keys.index("currency")
+        found = sorted({str(r[i] or "") for r in self.rows})
+        return tuple(found) if len(found) > 1 else ()
+
+    def totals_by_currency(self) -> dict[str, dict[str, float]]:
+        """Per currency of :meth:`row_currencies` (in code order), the metrics of its rows
+        summed; empty when the rows are in one currency."""
+        codes = self.row_currencies()
+        if not codes:
+            return {}
+        i, n = self.keys.index("currency"), len(self.keys)
+        return {c: {m: sum(float(r[n + j] or 0) for r in self.rows if str(r[i] or "") == c)
+                    for j, m in enumerate(METRIC_COLUMNS)} for c in codes}
 
 
 def parse_month(month: str | None) -> date | None:
@@ -164,6 +192,11 @@ class MonthlyReport:
     movers: tuple[Mover, ...] = ()  # largest CO2e changes against previous_month
     sci: object | None = None       # ccf_py.sci's table per service (E, I, M, R, SCI)
     resource_count: int = 0         # resources with CO2e or cost (top_resources shows the top)
+    # bills in several currencies (``currency`` is then ''): the month by currency, whose
+    # rows give the cost and kg CO2e per 1,000 of each; every table is also keyed by
+    # currency, and ``totals`` holds no cost (costs are never added across currencies)
+    by_currency: ReportTable | None = None
+    previous_costs: dict[str, float] = field(default_factory=dict)  # per currency
 
     @property
     def kg_per_1000_cost(self) -> float | None:

@@ -463,12 +463,14 @@ def _notes(units: UnitsFile | None, missing: list[str], rows: list[SciRow], conf
 
 
 def merge_coverage(groups: Sequence[Sequence[CoverageRow]]) -> tuple[CoverageRow, ...]:
-    """Coverage rows of several months summed per estimation path."""
-    merged: dict[str, list[float]] = {}
+    """Coverage rows of several months summed per estimation path and currency (costs are
+    never added across currencies)."""
+    merged: dict[tuple[str, str], list[float]] = {}
     for group in groups:
         for c in group:
-            acc = merged.setdefault(c.path, [0, 0.0, 0.0])
+            acc = merged.setdefault((c.path, c.currency), [0, 0.0, 0.0])
             acc[0] += c.rows
             acc[1] += c.cost
             acc[2] += c.co2e_total_kg
-    return tuple(CoverageRow(p, int(n), cost, kg) for p, (n, cost, kg) in merged.items())
+    return tuple(CoverageRow(p, int(n), cost, kg, code)
+                 for (p, code), (n, cost, kg) in merged.items())

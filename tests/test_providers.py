@@ -200,7 +200,7 @@ def test_costs_in_two_currencies_are_never_added(tmp_path):
     assert not any("currenc" in n for n in (*table.notes[1:], *one.notes))
 
 
-def test_ratios_never_mix_currencies_and_the_monthly_report_refuses_two(tmp_path):
+def test_ratios_never_mix_currencies_and_the_monthly_report_keeps_them_apart(tmp_path):
     """A JPY bill's NAT hours must not be priced with the USD bill's kWh per unit of cost."""
     header = [*HEADER, "lineItem/CurrencyCode", "bill/PayerAccountId"]
     usd = write_cur(tmp_path / "usd.csv", [{**r, "lineItem/CurrencyCode": "USD", "payer": "1"}
@@ -214,8 +214,10 @@ def test_ratios_never_mix_currencies_and_the_monthly_report_refuses_two(tmp_path
         alone = _energy(db)
         api.ingest_aws_cur(db, [str(jpy)])
         both = _energy(db)
-        with pytest.raises(ConfigError, match="needs one currency"):
-            api.monthly_report(db)
+        monthly = api.monthly_report(db)  # two currencies: a cost per currency, never a sum
+    assert {r[0]: round(r[1], 2) for r in monthly.by_currency.rows} == {
+        "JPY": round((2.30 + 1.08) * 150, 2), "USD": 3.38}
+    assert "cost" not in monthly.totals
     # the same usage at 150 times the price: the same kWh, learned within each currency
     assert both["nat-1"][1] == pytest.approx(alone["nat-1"][1], rel=1e-12)
     assert both["nat-1-jp"][1] == pytest.approx(alone["nat-1"][1], rel=1e-12)

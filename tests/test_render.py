@@ -113,7 +113,7 @@ def test_json_carries_what_the_numbers_are_and_how_far_to_trust_them():
     # 6 of the 8 kg came from cost ratios: 75.0%, and the line says it is mostly extrapolated
     assert "75.0% extrapolated from cost ratios (mostly extrapolated" in doc["confidence"]
     assert doc["coverage"][1] == {"estimate_path": "from_cost", "rows": 1, "cost": 5.0,
-                                  "co2e_total_kg": 6.0}
+                                  "currency": None, "co2e_total_kg": 6.0}
 
 
 def test_terminal_table_ends_with_the_notes():

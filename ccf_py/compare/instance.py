@@ -23,7 +23,7 @@ from datetime import date
 
 import duckdb
 
-from ccf_py import coefficients
+from ccf_py import coefficients, currency
 from ccf_py.classify import Classifier, KeyClass, UsageKey
 from ccf_py.compare import rerun
 from ccf_py.compare.base import SCENARIO_COLUMNS, Assumption, Comparison
@@ -225,10 +225,12 @@ def compare_instance(con: duckdb.DuckDBPyConnection, *, month: date, label: str,
         con.execute("DROP TABLE IF EXISTS whatif_keys")
     b, s = base.totals[CHANGED], new.totals[CHANGED]
     accelerated = any(m.accelerated for m in moves)
-    target_row, embodied_note = _target_row(to_name, moves, b, s, None if unpriced else cost)
+    # costs in several currencies are never added: both costs unknown, the note says them
+    cost = None if unpriced or b.billed_cost is None else cost
+    target_row, embodied_note = _target_row(to_name, moves, b, s, cost)
     return Comparison(
         kind="instance", columns=SCENARIO_COLUMNS,
-        rows=(_row(f"{from_name} (as billed)", b, b.cost), target_row),
+        rows=(_row(f"{from_name} (as billed)", b, b.billed_cost), target_row),
         assumptions=_assumptions(con, cat, moves, b, accelerated, label),
         notes=(*embodied_note, *_notes(moves, unpriced, b, s)),
         methodology=methodology, period=label,
@@ -284,7 +286,7 @@ def _target_cost(con: duckdb.DuckDBPyConnection, month: date) -> tuple[float, li
     usage types it has no price for."""
     total, missing = con.execute(
         f"""WITH prices AS (
-               SELECT service_name, x_usage_type, region_id,
+               SELECT service_name, x_usage_type, region_id, billing_currency,
                       sum(billed_cost) / sum(consumed_quantity) AS price
                FROM billed_lines
                WHERE provider_name = $p AND billing_period_start = $m
@@ -298,6 +300,7 @@ def _target_cost(con: duckdb.DuckDBPyConnection, month: date) -> tuple[float, li
            LEFT JOIN prices p ON p.service_name IS NOT DISTINCT FROM b.service_name
             AND p.x_usage_type = k.new_usage_type
             AND p.region_id IS NOT DISTINCT FROM b.region_id
+            AND p.billing_currency IS NOT DISTINCT FROM b.billing_currency
            WHERE b.provider_name = $p AND b.billing_period_start = $m""",
         {"p": PROVIDER, "m": month}).fetchone()
     return float(total or 0), list(missing or [])
@@ -415,6 +418,10 @@ def _sources(con: duckdb.DuckDBPyConnection, cat: Catalog, itype: str, kc: KeyCl
 def _notes(moves: list[Move], unpriced: list[str], b: rerun.Totals, s: rerun.Totals
            ) -> tuple[str, ...]:
     notes = []
+    if b.billed_cost is None:
+        notes.append(f"The usage as billed is in {currency.several_word(dict(b.costs))}: "
+                     f"{currency.format_costs(dict(b.costs))}; costs are never added across "
+                     "currencies, so both costs say unknown.")
     if unpriced:
         more = f" and {len(unpriced) - 3} more" if len(unpriced) > 3 else ""
         notes.append(f"Cost unknown: the bill has no on-demand price for {', '.join(unpriced[:3])}"

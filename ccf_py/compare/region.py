@@ -22,6 +22,7 @@ from functools import cache
 
 import duckdb
 
+from ccf_py import currency
 from ccf_py.compare import rerun
 from ccf_py.compare.base import SCENARIO_COLUMNS, Assumption, Comparison
 from ccf_py.errors import ConfigError
@@ -237,8 +238,8 @@ def compare_region(con: duckdb.DuckDBPyConnection, *, month: date, label: str, t
     if target is None:  # best: lowest total first; equal factors tie (by name), not by the
         # last bits of floating-point sums
         scenarios.sort(key=lambda s: (round(s[1].totals[MOVED].co2e_total_kg, 9), s[0]))
-    rows = [_row(_baseline_name(sources), moved, moved.cost)]
-    rows += [_row(r, res.totals[MOVED], moved.cost if sources == [r] else None)
+    rows = [_row(_baseline_name(sources), moved, moved.billed_cost)]
+    rows += [_row(r, res.totals[MOVED], moved.billed_cost if sources == [r] else None)
              for r, res in scenarios]
     factors = {**base.region_factors, **{r: res.region_factors[r] for r, res in scenarios}}
     return Comparison(
@@ -326,11 +327,16 @@ def _notes(provider: str, sel: Selection, mine: Selection, base: rerun.Run,
     stays = base.totals.get(STAYS)
     if stays and stays.lines:
         notes.append(f"Not movable, left out: {stays.lines:,} usage lines "
-                     f"({stays.co2e_total_kg:,.3f} kg CO2e, cost {stays.cost:,.2f}) in "
+                     f"({stays.co2e_total_kg:,.3f} kg CO2e, cost "
+                     f"{currency.format_costs(dict(stays.costs) or {'': 0.0})}) in "
                      f"{_region_list(fixed)}: no single region with a grid factor of its own "
                      "(global or edge services, dual- and multi-regions that keep data in "
                      "several regions).")
     moved = base.totals[MOVED]
+    if moved.billed_cost is None:
+        notes.append(f"The usage as billed is in {currency.several_word(dict(moved.costs))}: "
+                     f"{currency.format_costs(dict(moved.costs))}; costs are never added "
+                     "across currencies, so its cost column says unknown.")
     if moved.from_cost_kg:
         notes.append(f"{moved.from_cost_kg:,.3f} kg CO2e of the usage as billed is "
                      "extrapolated from cost (usage without a physical model); each scenario "

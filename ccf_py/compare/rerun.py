@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from ccf_py import currency
 from ccf_py.estimate import KEYED_LINES, create_estimates, drop_estimates
 
 MARK_PREFIX = "ccf-py what-if:"
@@ -63,6 +64,14 @@ class Totals:
     not_estimable_lines: int = 0     # lines estimated from cost whose ratio was not learned
     vcpu_hours: float = 0.0
     gpu_hours: float = 0.0           # GPU- or accelerator-hours
+    # the cost per currency (ccf_py.currency); ``cost`` adds them up, so it is a cost only
+    # when there is one: read it through :attr:`billed_cost`
+    costs: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def billed_cost(self) -> float | None:
+        """The cost, or None when it is in several currencies (never added across them)."""
+        return self.cost if len(self.costs) <= 1 else None
 
 
 @dataclass(frozen=True)
@@ -122,8 +131,16 @@ def _totals(con: duckdb.DuckDBPyConnection) -> dict[str, Totals]:
     hours = {r[0]: (float(r[1] or 0), float(r[2] or 0)) for r in con.execute(
         f"SELECT pre_key.k0, sum(vcpu_hours), sum(gpu_hours) FROM {KEYED_LINES} "
         "WHERE pre_key.k0 IS NOT NULL GROUP BY 1").fetchall()}
+    costs: dict[str, list[tuple[str | None, float]]] = {}
+    for k, code, cost in con.execute(
+            "SELECT report_key.k0, currency, sum(cost) FROM rpt_grouped "
+            "WHERE report_key.k0 IS NOT NULL AND estimate_path <> 'non_usage' "
+            "GROUP BY 1, 2").fetchall():
+        costs.setdefault(k, []).append((code, float(cost or 0)))
     return {r[0]: Totals(int(r[1]), *(float(v) for v in r[2:8]), int(r[8]),
-                         *hours.get(r[0], (0.0, 0.0))) for r in rows}
+                         *hours.get(r[0], (0.0, 0.0)),
+                         costs=tuple(currency.fold_unknown(costs.get(r[0], [])).items()))
+            for r in rows}
 
 
 def _factors(con: duckdb.DuckDBPyConnection, provider: str

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from ccf_py import currency
 from ccf_py.db import transaction
 from ccf_py.errors import InputError
 from ccf_py.ingest.files import FilePlan, gzip_problem, input_error, is_gzip
@@ -55,9 +56,13 @@ class IngestResult:
     rows: int
     replaced_rows: int
     billing_periods: tuple[str, ...]
-    cost_total: float
+    # the billed cost loaded; None when it is in several currencies (never added across them)
+    cost_total: float | None
     replaced_from: str = ""   # source files of the rows that were replaced
     estimates_removed: int = 0  # rows of carbon_estimates (ccf-py estimate) of those months
+    # the billed cost per currency, in code order ('' for rows without a currency beside
+    # several others: ccf_py.currency)
+    costs: tuple[tuple[str, float], ...] = ()
 
 
 def load(con: duckdb.DuckDBPyConnection, plans: list[FilePlan], *, provider: str | None,
@@ -194,13 +199,17 @@ def replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, provider: str 
     scoped = ", ".join(f"'{p}'" for p in SUB_ACCOUNT_SCOPED)
     loaded = con.execute(
         "SELECT provider_name, sum(n), coalesce(sum(cost), 0), "
-        "list({'account': account, 'period': period, 'sub': sub}) FROM ("
+        "list({'account': account, 'period': period, 'sub': sub, 'currency': currency, "
+        "'cost': cost}) FROM ("
         "SELECT provider_name, billing_account_id AS account, billing_period_start AS period, "
-        f"CASE WHEN provider_name IN ({scoped}) THEN sub_account_id END AS sub, count(*) AS n, "
+        f"CASE WHEN provider_name IN ({scoped}) THEN sub_account_id END AS sub, "
+        "billing_currency AS currency, count(*) AS n, "
         f"sum(billed_cost) AS cost FROM {TABLE} WHERE load_id = ? GROUP BY ALL) "
         "GROUP BY provider_name ORDER BY provider_name", [load_id]).fetchall()
     rows = sum(n for _, n, _, _ in loaded)
-    cost = sum(c for _, _, c, _ in loaded)
+    # costs are summed per currency, never across currencies
+    costs = currency.fold_unknown((p["currency"], p["cost"]) for *_, pairs in loaded
+                                  for p in pairs)
     periods = tuple(sorted({str(p["period"])[:7] for *_, pairs in loaded for p in pairs}))
     replaced, sources = 0, []
     for name, _, _, pairs in loaded:
@@ -213,7 +222,10 @@ def replace_periods(con: duckdb.DuckDBPyConnection, load_id: int, provider: str 
                 [load_id, datetime.now(UTC).replace(tzinfo=None), label, files, rows,
                  ",".join(periods), replaced])
     replaced_from = ", ".join(dict.fromkeys(f for s in sources for f in s.split(", ")))
-    return IngestResult(load_id, files, rows, replaced, periods, float(cost), replaced_from)
+    return IngestResult(load_id, files, rows, replaced, periods,
+                        next(iter(costs.values())) if len(costs) == 1 else
+                        (0.0 if not costs else None), replaced_from,
+                        costs=tuple(costs.items()))
 
 
 def _replace_provider(con: duckdb.DuckDBPyConnection, load_id: int, provider: str,

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from html import escape
 
+from ccf_py import currency
 from ccf_py.model import METRIC_COLUMNS, CoverageRow, MonthlyReport, ReportTable
 from ccf_py.report import svg
 from ccf_py.report.render import (
@@ -85,7 +86,10 @@ def headline_value(metric: str, value: float) -> str:
 def headlines(report: MonthlyReport) -> tuple[tuple[str, str, str, str, str], ...]:
     """(metric, label, value, unit, change) per headline figure: the totals, the cost in the
     bills' currency, kg CO2e per 1,000 of that currency and the energy-weighted grid
-    intensity; ``change`` is against the loaded month before (blank without one)."""
+    intensity; ``change`` is against the loaded month before (blank without one). Bills in
+    several currencies give a cost and a kg CO2e per 1,000 per currency."""
+    if report.by_currency is not None:
+        return _headlines_per_currency(report, report.by_currency)
     rows = []
     for m, label, unit in HEADLINES:
         value = float(report.totals.get(m, 0) or 0)
@@ -100,12 +104,46 @@ def headlines(report: MonthlyReport) -> tuple[tuple[str, str, str, str, str], ..
     return tuple(rows)
 
 
+def _headlines_per_currency(report: MonthlyReport, by_currency: ReportTable
+                            ) -> tuple[tuple[str, str, str, str, str], ...]:
+    """The headline of bills in several currencies: energy and CO2e totals, then one cost
+    and one kg CO2e per 1,000 per currency (costs are never added across currencies)."""
+    per = {str(r[0] or ""): metrics_of(by_currency, r) for r in by_currency.rows}
+    rows = []
+    for m, label, unit in HEADLINES:
+        if m != "cost":
+            value = float(report.totals.get(m, 0) or 0)
+            rows.append((m, label, headline_value(m, value), unit, change_text(report, m)))
+            continue
+        for code in sorted(per):
+            before = report.previous_costs.get(code) if report.previous_month else None
+            rows.append(("cost", label, headline_value("cost", per[code]["cost"]),
+                         currency.label(code), _change(before, per[code]["cost"])))
+    for code in sorted(per):
+        cost, kg = per[code]["cost"], per[code]["co2e_total_kg"]
+        rows.append(("kg_per_1000_cost", f"{CO2E} per 1,000 {currency.label(code)}",
+                     svg.fmt_value(1000 * kg / cost) if cost > 0 else DASH, f"kg {CO2E}", ""))
+    grid = report.intensity_gco2e_per_kwh
+    rows.append(("intensity", "Grid intensity (energy-weighted)",
+                 svg.fmt_value(grid) if grid is not None else DASH, f"g {CO2E}/kWh", ""))
+    return tuple(rows)
+
+
 def change_text(report: MonthlyReport, metric: str) -> str:
-    """"+4.6%" for a metric of CHANGED, when a month before is loaded (against it)."""
+    """"+4.6%" for a metric of CHANGED, when a month before is loaded (against it); blank
+    for a cost the month before has none of in this currency."""
     if metric not in CHANGED or not report.previous_month:
         return ""
-    before = float(report.previous_totals.get(metric, 0) or 0)
-    now = float(report.totals.get(metric, 0) or 0)
+    if metric not in report.previous_totals:
+        return ""
+    return _change(float(report.previous_totals.get(metric, 0) or 0),
+                   float(report.totals.get(metric, 0) or 0))
+
+
+def _change(before: float | None, now: float) -> str:
+    """"+4.6%", "new", "unchanged"; blank where there is nothing to compare with."""
+    if before is None:
+        return ""
     if before == 0:
         return "new" if now else "unchanged"
     return f"{(now - before) / abs(before):+.1%}"
@@ -162,15 +200,37 @@ def sorted_days(table: ReportTable) -> list[tuple]:
 
 
 def coverage_rows(report: MonthlyReport) -> tuple[list[list[str]], list[str]]:
-    """Coverage cells (path, meaning, rows, cost, share of gross cost, CO2e) and a total row."""
-    gross = sum(abs(c.cost) for c in report.coverage)
-    rows = [[c.path, COVERAGE_PATHS.get(c.path, c.path.replace("_", " ")), f"{c.rows:,}",
-             format_metric("cost", c.cost), pct(abs(c.cost), gross),
+    """Coverage cells (path, meaning, rows, cost, share of gross cost, CO2e) and a total row.
+    Bills in several currencies: a currency cell after the meaning, shares of each
+    currency's gross cost, and a total row of rows and CO2e only (costs are never added
+    across currencies)."""
+    codes = sorted({c.currency for c in report.coverage})
+    several = len(codes) > 1
+    gross = {code: sum(abs(c.cost) for c in report.coverage if c.currency == code)
+             for code in codes}
+    rows = [[c.path, COVERAGE_PATHS.get(c.path, c.path.replace("_", " ")),
+             *([currency.label(c.currency)] if several else []), f"{c.rows:,}",
+             format_metric("cost", c.cost), pct(abs(c.cost), gross[c.currency]),
              format_metric("co2e_total_kg", c.co2e_total_kg)] for c in report.coverage]
+    if several:
+        return rows, ["Total", "", "", f"{sum(c.rows for c in report.coverage):,}",
+                      currency.several_word(gross), "",
+                      format_metric("co2e_total_kg", _co2e(report.coverage))]
+    whole = sum(gross.values())
     total = ["Total", "", f"{sum(c.rows for c in report.coverage):,}",
              format_metric("cost", sum(c.cost for c in report.coverage)),
-             pct(gross, gross), format_metric("co2e_total_kg", _co2e(report.coverage))]
+             pct(whole, whole), format_metric("co2e_total_kg", _co2e(report.coverage))]
     return rows, total
+
+
+def coverage_header(report: MonthlyReport) -> tuple[str, ...]:
+    """The coverage table's header: the cost column names its currency, or a currency
+    column comes before it when the bills are in several."""
+    codes = sorted({c.currency for c in report.coverage})
+    if len(codes) > 1:
+        return (*COVERAGE_HEADER[:2], "Currency", *COVERAGE_HEADER[2:])
+    cost = f"Cost ({codes[0]})" if codes and codes[0] else "Cost"
+    return tuple(cost if h == "Cost" else h for h in COVERAGE_HEADER)
 
 
 def _co2e(rows: Sequence[CoverageRow]) -> float:
@@ -185,15 +245,28 @@ COVERAGE_NOTE = ("Shares are of gross (absolute) cost, so credits and refunds do
 
 def fold_zero_rows(table: ReportTable) -> ReportTable:
     """Rows with no cost, energy or CO2e at all folded into one "other" row at the end (they
-    say nothing one by one)."""
+    say nothing one by one); one per currency in a table keyed by currency (the row keeps
+    its currency, the label goes in the next key)."""
     n = len(table.keys)
-    zero = [r for r in table.rows if not any(float(v or 0) for v in r[n:])]
-    if len(zero) < 2:
+    ci = table.keys.index("currency") if "currency" in table.keys and n > 1 else None
+    groups: dict[object, list[tuple]] = {}
+    for r in table.rows:
+        if not any(float(v or 0) for v in r[n:]):
+            groups.setdefault(r[ci] if ci is not None else None, []).append(r)
+    folded = {code: rs for code, rs in groups.items() if len(rs) >= 2}
+    if not folded:
         return table
-    kept = tuple(r for r in table.rows if any(float(v or 0) for v in r[n:]))
-    label = f"other ({len(zero)} with no cost, energy or {CO2E})"
-    other = (label, *([""] * (n - 1)), *([0.0] * len(METRIC_COLUMNS)))
-    return replace(table, rows=(*kept, other))
+    gone = {id(r) for rs in folded.values() for r in rs}
+    kept = tuple(r for r in table.rows if id(r) not in gone)
+    at = 0 if ci is None else (1 if ci == 0 else 0)  # the label's key column
+    others = []
+    for code, rs in folded.items():
+        keys = [""] * n
+        keys[at] = f"other ({len(rs)} with no cost, energy or {CO2E})"
+        if ci is not None:
+            keys[ci] = code
+        others.append((*keys, *([0.0] * len(METRIC_COLUMNS))))
+    return replace(table, rows=(*kept, *others))
 
 
 def top_caption(table: ReportTable, noun: str, top: int = TOP_N_CHART) -> str:
@@ -227,8 +300,7 @@ def mover_rows(report: MonthlyReport) -> list[list[str]]:
 
 def movers_intro(report: MonthlyReport) -> str:
     if not report.previous_month:
-        return ("No earlier month is loaded (or its bills are in another currency), so there "
-                "is nothing to compare with.")
+        return "No earlier month is loaded, so there is nothing to compare with."
     return (f"The {len(report.movers)} largest changes in total {CO2E} from "
             f"{month_title(report.previous_month)} to {month_title(report.month)}, either way.")
 
@@ -273,14 +345,15 @@ def render_markdown(report: MonthlyReport) -> str:
         out.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
     for title, table, extra in _tables(report, share):
         out += ["", f"## {title}", "", md_table(fold_zero_rows(table), extra).rstrip()]
-    days = sorted_days(report.by_day)
-    spark = _sparkline([metrics_of(report.by_day, r)["co2e_total_kg"] for r in days])
+    daily = _per_day(report.by_day)
+    days = sorted_days(daily)
+    spark = _sparkline([metrics_of(daily, r)["co2e_total_kg"] for r in days])
     out += ["", "## Daily trend", ""]
     if spark:
-        out += [f"Daily total {CO2E} (kg), {days and row_label(report.by_day, days[0])} to "
-                f"{days and row_label(report.by_day, days[-1])}: `{spark}`", ""]
-    out.append(md_table(ReportTable(report.by_day.keys, tuple(days),
-                                    report.by_day.methodology)).rstrip())
+        out += [f"Daily total {CO2E} (kg), {days and row_label(daily, days[0])} to "
+                f"{days and row_label(daily, days[-1])}: `{spark}`", ""]
+    out.append(md_table(replace(report.by_day,
+                                rows=tuple(sorted_days(report.by_day)))).rstrip())
     top = report.top_resources
     out += ["", "## Top resources", "", _resources_caption(report), "",
             md_table(top, [share], subtotal_label(len(top.rows),
@@ -301,7 +374,8 @@ def render_markdown(report: MonthlyReport) -> str:
 
 def _tables(report: MonthlyReport, share: Extra) -> list[tuple[str, ReportTable, list[Extra]]]:
     tables = []
-    if report.by_provider is not None and len(report.by_provider.rows) > 1:
+    providers = currency.without_currency(report.by_provider)  # several: keyed by currency
+    if providers is not None and len(providers.rows) > 1:
         tables.append(("By provider", report.by_provider, [share, INTENSITY_EXTRA]))
     return [*tables, ("By service", report.by_service, [share]),
             ("By region", report.by_region, [share, INTENSITY_EXTRA]),
@@ -327,7 +401,10 @@ def _md_coverage(report: MonthlyReport) -> list[str]:
     if not report.coverage:
         return ["_No coverage data._"]
     rows, total = coverage_rows(report)
-    lines = ["| " + " | ".join(COVERAGE_HEADER) + " |", "|---|---|---:|---:|---:|---:|"]
+    header = coverage_header(report)
+    lines = ["| " + " | ".join(header) + " |",
+             "|---|---|" + ("---|" if len(header) > len(COVERAGE_HEADER) else "")
+             + "---:|---:|---:|---:|"]
     lines += ["| " + " | ".join(md_escape(c) for c in r) + " |" for r in rows]
     lines.append("| " + " | ".join(f"**{c}**" if c else "" for c in total) + " |")
     return [*lines, "", COVERAGE_NOTE]
@@ -371,14 +448,21 @@ def _usage_class_chart(table: ReportTable) -> str:
                          title=f"Total {CO2E} (kg) by usage class", unit=f"kg {CO2E}")
 
 
+def _per_day(table: ReportTable) -> ReportTable:
+    """The daily table summed over its currencies (CO2e adds up; the chart has one point a
+    day); as it is when the bills are in one currency."""
+    return currency.without_currency(table)  # type: ignore[return-value]
+
+
 def _daily(report: MonthlyReport) -> str:
-    table = report.by_day
+    table = _per_day(report.by_day)
     days = sorted_days(table)
     chart = svg.line_chart([row_label(table, r) for r in days],
                            [metrics_of(table, r)["co2e_total_kg"] for r in days],
                            title=f"Daily total {CO2E} (kg)", unit=f"kg {CO2E}",
                            x_label="Day (UTC)")
-    sorted_table = ReportTable(table.keys, tuple(days), table.methodology, table.month)
+    # the page's table says its cost column's currency (a currency key with several)
+    sorted_table = replace(report.by_day, rows=tuple(sorted_days(report.by_day)))
     details = (f"<details><summary>Daily figures ({len(days)} days)</summary>"
                f"{html_table(sorted_table)}</details>")
     period = period_text(report)
@@ -432,12 +516,15 @@ def _html_coverage(report: MonthlyReport) -> str:
         return _section("Coverage", '<p class="muted">No coverage data.</p>')
     rows, total = coverage_rows(report)
     num = ' class="num"'
-    head = "".join(f'<th scope="col"{num if i > 1 else ""}>{escape(h)}</th>'
-                   for i, h in enumerate(COVERAGE_HEADER))
+    header = coverage_header(report)
+    text = 2 + len(header) - len(COVERAGE_HEADER)  # path, meaning (and currency): text
+    head = "".join(f'<th scope="col"{num if i >= text else ""}>{escape(h)}</th>'
+                   for i, h in enumerate(header))
 
     def cells(r: list[str]) -> str:
-        return (f'<th scope="row">{escape(r[0])}</th><td>{escape(r[1])}</td>'
-                + "".join(f'<td class="num">{escape(c)}</td>' for c in r[2:]))
+        return (f'<th scope="row">{escape(r[0])}</th>'
+                + "".join(f"<td>{escape(c)}</td>" for c in r[1:text])
+                + "".join(f'<td class="num">{escape(c)}</td>' for c in r[text:]))
 
     body = "".join(f"<tr>{cells(r)}</tr>" for r in rows)
     table = (f'<div class="scroll"><table><caption>How the bill was estimated</caption>'
@@ -456,11 +543,13 @@ def _grouped_section(title: str, table: ReportTable, extra: list[Extra], noun: s
                      chart: bool) -> str:
     folded = fold_zero_rows(table)
     figure = ""
+    # charts show CO2e, which adds up across currencies: one bar per key, not per currency
+    drawn: ReportTable = currency.without_currency(table)  # type: ignore[assignment]
     if chart:
         chart_title = f"{CO2E} (kg) by {noun.rstrip('s')}, operational vs embodied"
-        figure = _figure(co2e_chart(table, chart_title), top_caption(table, noun))
+        figure = _figure(co2e_chart(drawn, chart_title), top_caption(drawn, noun))
     if title == "By usage class":
-        figure = _figure(_usage_class_chart(table),
+        figure = _figure(_usage_class_chart(drawn),
                          f"Total {CO2E} (kg) of each usage class; non-usage rows (tax, "
                          "credits) carry no emissions.")
     caption = f"Emissions, energy and cost {title.lower()}"

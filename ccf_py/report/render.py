@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
+from ccf_py import currency
 from ccf_py.errors import ConfigError
 from ccf_py.model import METRIC_COLUMNS, TAG_COLUMNS, CoverageRow, ReportTable
 from ccf_py.report import svg
@@ -69,14 +70,30 @@ def confidence_line(coverage: Sequence[CoverageRow], methodology: str = "default
         line += " (mostly extrapolated: a rough estimate)"
     missing = [c for c in coverage if c.path in ("none", "not_estimable")]
     if missing:
-        rows, cost = sum(c.rows for c in missing), sum(c.cost for c in missing)
-        usage = sum(abs(c.cost) for c in coverage if c.path != "non_usage")
+        rows = sum(c.rows for c in missing)
         why = ("CCF's methodology gives them no estimate" if methodology == "ccf" else
                "too little directly estimated usage to extrapolate from")
         line += (f". Not estimated: {rows:,} usage row{'s' if rows != 1 else ''} costing "
-                 f"{cost:,.2f} ({abs(cost) / usage if usage else 0:.0%} of the usage cost; "
+                 f"{_missing_cost(coverage, missing)}; "
                  f"{why}); {'they count' if rows != 1 else 'it counts'} as zero")
     return line + "."
+
+
+def _missing_cost(coverage: Sequence[CoverageRow], missing: Sequence[CoverageRow]) -> str:
+    """"3.40 (2% of the usage cost" (without the closing parenthesis), per currency when the
+    coverage is in several: costs are never added across currencies."""
+    def share(code: str) -> float:
+        usage = sum(abs(c.cost) for c in coverage if c.path != "non_usage"
+                    and c.currency == code)
+        return abs(sum(c.cost for c in missing if c.currency == code)) / usage if usage else 0
+
+    codes = sorted({c.currency for c in coverage})
+    cost = currency.fold_unknown((c.currency, c.cost) for c in missing)
+    if len(codes) <= 1:
+        return f"{currency.format_costs(cost)} ({share(codes[0] if codes else ''):.0%} of " \
+               "the usage cost"
+    shares = ", ".join(f"{currency.label(c)} {share(c):.0%}" for c in codes if c in cost)
+    return f"{currency.format_costs(cost)} (of the usage cost in each currency: {shares}"
 
 
 # --- cell formatting -------------------------------------------------------------------------
@@ -135,7 +152,9 @@ def _key_cells(table: ReportTable, row: Sequence) -> list[str]:
 
 def _display_rows(table: ReportTable, extra: Sequence[Extra] = (),
                   total_label: str = "TOTAL") -> list[list[str]]:
-    """Formatted cells: one list per data row, then the total row."""
+    """Formatted cells: one list per data row, then the :func:`footer_count` total rows: with
+    rows in several currencies a total per currency ("TOTAL EUR"), then the total of energy
+    and CO2e, whose cost cell says "2 currencies" (costs are never added across them)."""
     out = []
     for row in table.rows:
         m = metrics_of(table, row)
@@ -143,11 +162,33 @@ def _display_rows(table: ReportTable, extra: Sequence[Extra] = (),
                    + [format_metric(c, row[len(table.keys) + i])
                       for i, c in enumerate(METRIC_COLUMNS)]
                    + [cell(m) for _, cell in extra])
+    pad = [""] * (len(_key_columns(table)) - 1)
+    per_currency = table.totals_by_currency()
+    for code, sub in _subtotals(table).items():
+        out.append([f"{total_label} {currency.label(code)}", *pad]
+                   + [format_metric(c, sub[c]) for c in METRIC_COLUMNS]
+                   + [cell(sub) for _, cell in extra])
     totals = table.totals()
-    keys = [total_label] + [""] * (len(_key_columns(table)) - 1)
-    out.append(keys + [format_metric(c, totals[c]) for c in METRIC_COLUMNS]
+    out.append([total_label, *pad]
+               + [currency.several_word(per_currency) if c == "cost" and per_currency
+                  else format_metric(c, totals[c]) for c in METRIC_COLUMNS]
                + [cell(totals) for _, cell in extra])
     return out
+
+
+def _subtotals(table: ReportTable) -> dict[str, dict[str, float]]:
+    """The per-currency total rows: none when each currency is one row (``--by currency``)
+    and the rows themselves are the totals."""
+    per_currency = table.totals_by_currency()
+    if len(table.rows) == len(per_currency):
+        return {}
+    return per_currency
+
+
+def footer_count(table: ReportTable) -> int:
+    """How many total rows end :func:`_display_rows`: one, plus one per currency when the
+    rows are in several (and a currency has more than one row)."""
+    return 1 + len(_subtotals(table))
 
 
 # --- machine formats ---------------------------------------------------------------------------
@@ -179,7 +220,9 @@ def render_json(table: ReportTable) -> str:
         "currency": table.currency or None,  # None: several (a key) or unknown
         "confidence": confidence_line(table.coverage, table.methodology),
         "notes": list(table.notes),
+        # per estimation path and currency: costs are never added across currencies
         "coverage": [{"estimate_path": c.path, "rows": c.rows, "cost": _json_value(c.cost),
+                      "currency": c.currency or None,
                       "co2e_total_kg": _json_value(c.co2e_total_kg)} for c in table.coverage],
         "rows": rows,
     }
@@ -251,7 +294,9 @@ def render_text(table: ReportTable) -> str:
                          for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
-    lines = [line(header), rule, *(line(r) for r in body[:-1]), rule, line(body[-1])]
+    foot = footer_count(table)
+    lines = [line(header), rule, *(line(r) for r in body[:-foot]), rule,
+             *(line(r) for r in body[-foot:])]
     notes = [f"- {n}" for n in report_notes(table)]
     return "\n".join([*lines, "", "Notes:", *notes]) + "\n"
 
@@ -291,7 +336,8 @@ def md_table(table: ReportTable, extra: Sequence[Extra] = (), total_label: str =
     header += [h for h, _ in extra]
     align = ["---"] * len(keys) + ["---:"] * (len(header) - len(keys))
     body = _display_rows(table, extra, total_label)
-    body[-1] = [f"**{c}**" if c else "" for c in body[-1]]
+    foot = footer_count(table)
+    body[-foot:] = [[f"**{c}**" if c else "" for c in r] for r in body[-foot:]]
     lines = [header, align, *body]
     return "\n".join("| " + " | ".join(md_escape(c) if c not in ("---", "---:") else c
                                        for c in cells) + " |" for cells in lines) + "\n"
@@ -368,15 +414,16 @@ def html_table(table: ReportTable, caption: str = "", extra: Sequence[Extra] = (
     labels = [metric_label(table, c) for c in METRIC_COLUMNS] + [h for h, _ in extra]
     head += "".join(f'<th scope="col" class="num">{escape(h)}</th>' for h in labels)
     body = _display_rows(table, extra, total_label)
+    nfoot = footer_count(table)
     rows = []
-    for cells in body[:-1]:
+    for cells in body[:-nfoot]:
         k = [f'<th scope="row" class="{_key_class(cells[0])}">{escape(cells[0])}</th>']
         k += [f'<td class="{_key_class(c)}">{escape(c)}</td>' for c in cells[1:nkeys]]
         rows.append("<tr>" + "".join(k) + "".join(
             f'<td class="num">{escape(c)}</td>' for c in cells[nkeys:]) + "</tr>")
-    total = body[-1]
-    foot = (f'<tr><th scope="row" colspan="{nkeys}">{escape(total[0])}</th>'
-            + "".join(f'<td class="num">{escape(c)}</td>' for c in total[nkeys:]) + "</tr>")
+    foot = "".join(f'<tr><th scope="row" colspan="{nkeys}">{escape(total[0])}</th>'
+                   + "".join(f'<td class="num">{escape(c)}</td>' for c in total[nkeys:])
+                   + "</tr>" for total in body[-nfoot:])
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
     return (f'<div class="scroll"><table>{cap}<thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody><tfoot>{foot}</tfoot></table></div>')

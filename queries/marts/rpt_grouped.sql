@@ -1,10 +1,11 @@
 -- rpt_grouped: the grouped report (ccf-py report --by KEYS) straight from int_usage_agg, so
 -- a report reads the billing rows once. Same arithmetic as fct_usage_estimates, applied to
 -- sums: energy of rows estimated from cost = ratio x summed cost (linear), CO2e per grid factor.
--- One row per report key and estimation path: the report sums over the paths, and the same
--- rows say how much of its CO2e was estimated which way (api.report's coverage).
+-- One row per report key, estimation path and currency: the report sums over the paths, and
+-- the same rows say how much of its CO2e was estimated which way (api.report's coverage).
 WITH priced AS (
     SELECT a.report_key, coalesce(r.coverage_path, a.estimate_path) AS estimate_path,
+           a.currency,
            a.lines, a.cost, a.embodied_kg, a.gpu_energy_kwh,
            a.gco2e_per_kwh,
            ccf_usage_kwh(a.estimate_path, a.direct_kwh, r.kwh_per_cost, a.ratio_cost)
@@ -19,6 +20,7 @@ WITH priced AS (
 )
 SELECT report_key,
        estimate_path,  -- from_cost rows whose ratio could not be learned: 'not_estimable'
+       currency,       -- costs are summed per currency, never across (api.report's coverage)
        sum(lines) AS lines,
        sum(cost) AS cost,
        sum(energy_kwh) AS energy_kwh,

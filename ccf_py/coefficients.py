@@ -62,6 +62,12 @@ SCHEMAS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
     "units": ({
         "provider": "VARCHAR", "pricing_unit": "VARCHAR", "consumed_unit": "VARCHAR",
         "source": "VARCHAR"}, ("provider", "pricing_unit")),
+    "restricted_regions": ({
+        "provider": "VARCHAR", "region": "VARCHAR", "runs_only": "VARCHAR",
+        "source": "VARCHAR"}, ("provider", "region")),
+    "unit_conversions": ({
+        "provider": "VARCHAR", "unit": "VARCHAR", "base_unit": "VARCHAR",
+        "base_units_per_unit": "DOUBLE", "source": "VARCHAR"}, ("provider", "unit")),
     "accelerators": ({
         "accelerator_model": "VARCHAR", "vendor": "VARCHAR", "kind": "VARCHAR",
         "idle_w": "DOUBLE", "max_w": "DOUBLE", "memory_gb": "DOUBLE", "embodied_kg": "DOUBLE",
@@ -290,7 +296,7 @@ class ProviderCoefficients:
     lists: dict[str, tuple[str, ...]]                    # usage-type / service / unit lists
     replication: tuple[tuple[str, str, int, float, float], ...]
     # accelerators: by model; the provider's instance types -> (model, count); its SKUs
-    # billed per accelerator (sku text, model), longest text first
+    # billed per accelerator (sku text as sku_words writes it, model), longest text first
     accelerators: dict[str, Accelerator] = field(default_factory=dict)
     instance_accelerators: dict[str, tuple[str, float]] = field(default_factory=dict)
     accelerator_skus: tuple[tuple[str, str], ...] = ()
@@ -300,6 +306,9 @@ class ProviderCoefficients:
     # not know them, so the ``ccf`` methodology drops them (generated_only)
     extra_instances: frozenset[str] = frozenset()
     extra_cpu: frozenset[str] = frozenset()
+    # unit as billed (lower case) -> (the unit the classifier's rules read, how many of it
+    # one billed unit is): GCP 'hour' -> ('seconds', 3600); default only (unit_conversions)
+    unit_conversions: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     def generated_only(self) -> ProviderCoefficients:
         """These coefficients without the supplement rows (what CCF's own tables hold)."""
@@ -327,10 +336,19 @@ class ProviderCoefficients:
             self.accelerator_aliases.get(name, ""))
 
     def sku_accelerator(self, sku: str) -> Accelerator | None:
-        """The accelerator a per-accelerator SKU bills (case-insensitive, longest match)."""
-        low = sku.lower()
+        """The accelerator a per-accelerator SKU bills (case-insensitive, the word 'Tesla'
+        optional, longest match)."""
+        words = sku_words(sku)
         return next((self.accelerators[m] for text, m in self.accelerator_skus
-                     if text.lower() in low), None)
+                     if text in words), None)
+
+
+def sku_words(text: str) -> str:
+    """A SKU description as accelerator_skus.csv rows are matched against it: lower case,
+    without the word 'Tesla' (NVIDIA retired the brand; Google writes 'Nvidia Tesla A100 GPU'
+    for Compute Engine but 'Nvidia A100 80GB GPU' and Vertex AI's 'Training on Nvidia A100
+    GPU' elsewhere), single spaces."""
+    return " ".join(w for w in text.lower().split() if w != "tesla")
 
 
 @dataclass(frozen=True)
@@ -358,7 +376,8 @@ def load() -> Coefficients:
     tables = {stem: validate(stem) for stem in ("constants", "usage_lists",
                                                  "replication_factors",
                                                  "accelerator_instance_types",
-                                                 "accelerator_skus")}
+                                                 "accelerator_skus",
+                                                 "unit_conversions")}
     tables["instance_types"], extra_instances = supplemented("instance_types")
     tables["cpu_power"], extra_cpu = supplemented("cpu_power")
     accelerators = {r["accelerator_model"]: Accelerator(
@@ -390,12 +409,14 @@ def load() -> Coefficients:
             constants, {k: tuple(v) for k, v in lists.items()}, replication, accelerators,
             {r["instance_type"]: (r["accelerator_model"], float(r["accelerator_count"]))
              for r in tables["accelerator_instance_types"] if r["provider"] == p},
-            tuple(sorted(((r["sku_contains"], r["accelerator_model"])
+            tuple(sorted(((sku_words(r["sku_contains"]), r["accelerator_model"])
                           for r in tables["accelerator_skus"] if r["provider"] == p),
                          key=lambda t: -len(t[0]))),
             aliases, tuple(c for c in storage_classes() if c.provider == p),
             frozenset(t for q, t in extra_instances if q == p),
-            frozenset(a for q, a in extra_cpu if q == p))
+            frozenset(a for q, a in extra_cpu if q == p),
+            {r["unit"].lower(): (r["base_unit"], float(r["base_units_per_unit"]))
+             for r in tables["unit_conversions"] if r["provider"] == p})
     return Coefficients(out)
 
 

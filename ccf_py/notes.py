@@ -43,7 +43,8 @@ def estimate_notes(con: duckdb.DuckDBPyConnection, methodology: str,
     return (*methodology_notes(con, methodology, lines), *fallback_region_notes(con, lines),
             *fallback_notes(con, lines), *gpu_utilization_notes(con, lines),
             *embodied_unknown_notes(con, lines),
-            *free_tier_notes(con, lines), *storage_notes(con, lines))
+            *free_tier_notes(con, lines), *storage_notes(con, lines),
+            *ccf_dropped_unit_notes(con, lines))
 
 
 def methodology_notes(con: duckdb.DuckDBPyConnection, methodology: str,
@@ -243,3 +244,22 @@ def partial_month_notes(con: duckdb.DuckDBPyConnection, months: list[date]) -> t
     """One note per month whose loaded lines do not cover all its days."""
     spans = [month_span(con, m) for m in months]
     return tuple(s.note() for s in spans if s.partial)
+
+
+def ccf_dropped_unit_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:
+    """``ccf``: GCP lines in units CCF's BigQuery query does not select (rule
+    ``ccf_query_drops_unit``) get no estimate; say why (not "too little usage to extrapolate
+    from") and which units, so a reader knows ``default`` converts them."""
+    rows = con.execute(
+        f"""SELECT pricing_unit, sum(lines) FROM {lines}
+            WHERE provider = 'gcp' AND starts_with(rule_id, 'ccf_query_drops_unit:')
+            GROUP BY 1 ORDER BY 2 DESC, 1""").fetchall()
+    if not rows:
+        return ()
+    n = sum(int(r[1]) for r in rows)
+    units = ", ".join(f"{r[0] or '(none)'} ({int(r[1]):,})" for r in rows[:MAX_LISTED])
+    return (f"As CCF, {n:,} GCP usage line{'s' if n != 1 else ''} in units CCF's BigQuery query "
+            "does not read (it keeps only seconds, byte-seconds, bytes and requests) "
+            f"{'are' if n != 1 else 'is'} not estimated: {units}; the default methodology "
+            "converts hour and gibibyte units (coefficients/unit_conversions.csv) and "
+            "estimates the rest from cost.",)

@@ -46,11 +46,17 @@ def resolve(name: str) -> str | None:
     return aliases.get(name)
 
 
+def _no_tesla(text: str) -> str:
+    return " ".join(w for w in text.lower().split() if w != "tesla")
+
+
 def sku_model(provider: str, sku: str) -> str | None:
-    """Longest `sku_contains` found in the SKU (case-insensitive) wins, as the README says."""
+    """Longest `sku_contains` found in the SKU (case-insensitive, 'Tesla' optional) wins, as
+    the README says."""
     hits = [r for r in rows("accelerator_skus") if r["provider"] == provider
-            and r["sku_contains"].lower() in sku.lower()]
-    return max(hits, key=lambda r: len(r["sku_contains"]))["accelerator_model"] if hits else None
+            and _no_tesla(r["sku_contains"]) in _no_tesla(sku)]
+    return (max(hits, key=lambda r: len(_no_tesla(r["sku_contains"])))["accelerator_model"]
+            if hits else None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,6 +359,9 @@ def test_every_size_of_a_family_uses_one_model() -> None:
     ("TPU v5e chip running in Americas", "Google TPU v5e"),
     ("Tpu-v5p pod running in Americas", "Google TPU v5p"),
     ("TPU v4 pod running in Americas", "Google TPU v4"),
+    # 'Tesla' optional (README): newer and Vertex AI SKUs leave NVIDIA's retired brand out
+    ("Nvidia A100 80GB GPU running in APAC", "Nvidia A100 SXM4 80GB"),
+    ("Vertex AI: Training on Nvidia A100 GPU running in Americas", "Nvidia A100 SXM4 40GB"),
 ])
 def test_gcp_sku_longest_match(sku: str, model: str) -> None:
     assert sku_model("gcp", sku) == model

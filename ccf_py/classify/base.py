@@ -207,11 +207,13 @@ def ends_with_any(values: tuple[str, ...], text: str) -> str | None:
 
 
 @cache
-def _word(value: str) -> re.Pattern[str]:
-    return re.compile(rf"\b{re.escape(value)}\b")
+def _word(value: str, ignore_case: bool = False) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(value)}\b", re.IGNORECASE if ignore_case else 0)
 
 
-def contains_word(values: tuple[str, ...], text: str) -> str | None:
+def contains_word(values: tuple[str, ...], text: str, ignore_case: bool = False) -> str | None:
     """CCF's GCP and Azure containsAny: the first value found in ``text`` as a whole word
-    (a ``\\b...\\b`` regex: 'Core' does not match 'Cores')."""
-    return next((v for v in values if _word(v).search(text)), None)
+    (a ``\\b...\\b`` regex: 'Core' does not match 'Cores'), case-sensitive as CCF's
+    (its lists spell 'Fee' and 'fee', 'Core' and 'CORE'); ``ignore_case`` for rules that fix
+    that."""
+    return next((v for v in values if _word(v, ignore_case).search(text)), None)

@@ -20,12 +20,18 @@ What ``default`` changes (README, "Methodology"; ``../shared/docs/ccf-methodolog
 * unknown usage priced from cost like every provider (CCF: per unit of usage amount, Q26);
   a Support subscription and committed-use fees (``Commitment v1: …``) are not usage
   (``non_usage``, as AWS Support; the committed usage is billed on its own lines);
-  usage in units CCF's query drops (e.g. ``count``) estimated from cost instead of ignored.
+  usage in units CCF's query drops (e.g. ``count``) estimated from cost instead of ignored;
+* SKU and service words matched whatever their case (CCF matches case-sensitively, so
+  Google's lower-case ``commitment v1: cpu in americas …`` is neither a commitment nor a CPU);
+* usage billed in pricing units (``hour``, ``gibibyte hour``, ``gibibyte month``,
+  ``gibibyte``: older exports and FOCUS files) converted to the units CCF's rules read
+  (``coefficients/unit_conversions.csv``) and estimated as those, not from cost.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from ccf_py.classify.base import KeyClass, ProviderClassifier, UsageKey, contains_word
@@ -38,13 +44,16 @@ BYTES_PER_TIB = 2 ** 40
 # default: SSD-backed media whose SKU does not say "SSD" (Google Cloud disk and Cloud SQL docs)
 SSD_MEDIA = ("SSD", "Balanced PD", "Extreme PD", "Hyperdisk")
 GPU_ALIASES = {"Tesla T4": "Nvidia T4"}
-# default: accelerator-hours per unit of a per-accelerator SKU's usage
-ACCELERATOR_UNITS = {"seconds": 1 / 3600, "hour": 1.0, "hours": 1.0}
+# default: accelerator-hours per unit of a per-accelerator SKU's usage (a SKU billed in hours
+# arrives here as seconds, unit_conversions.csv)
+ACCELERATOR_UNITS = {"seconds": 1 / 3600}
 # default: services billed as a support contract, not as usage of machines (CCF: unknown)
-NOT_ENERGY_SERVICES = ("Support",)
+NOT_ENERGY_SERVICES = ("support",)
 # custom machine types: n2-custom-8-32768; N1's are written without the family (custom-8-32768)
 CUSTOM_TYPE = re.compile(r"^(?:(?P<family>[a-z0-9]+)-)?custom-(?P<vcpus>\d+)-\d+(-ext)?$")
-
+# KeyClass quantities per unit of usage amount: scaled when a billed unit is converted
+PER_UNIT = ("vcpu_hours_per_unit", "gpu_hours_per_unit", "memory_gb_hours_per_unit",
+            "storage_tb_hours_per_unit", "network_gb_per_unit", "embodied_time_per_unit")
 
 
 
@@ -54,6 +63,41 @@ class GcpClassifier(ProviderClassifier):
     provider = "gcp"
 
     def classify(self, key: UsageKey) -> KeyClass:
+        unit = (key.pricing_unit or "").strip().lower()
+        if not self.ccf and (conv := self.coef.unit_conversions.get(unit)):
+            return self._converted(key, *conv)
+        return self._classify(key)
+
+    def _converted(self, key: UsageKey, base: str, per_unit: float) -> KeyClass:
+        """``default``: a line billed in a pricing unit (``hour``, ``gibibyte month``) read as
+        ``per_unit`` of the unit CCF's rules know (seconds, byte-seconds, bytes)."""
+        kc = self._classify(replace(key, pricing_unit=base))
+        if kc.usage_class == "non_usage":
+            return kc
+        scaled = {f: getattr(kc, f) * per_unit for f in PER_UNIT}
+        return replace(kc, rule_id=f"{kc.rule_id}@{key.pricing_unit}", **scaled)
+
+    def _has(self, name: str, text: str) -> str | None:
+        """The first word of list ``name`` in ``text``: case-sensitive in ``ccf`` (CCF's
+        regex), any case in ``default`` (Google writes 'commitment v1: cpu …' too)."""
+        return contains_word(self.lists[name], text, ignore_case=not self.ccf)
+
+    def _in(self, part: str, text: str) -> bool:
+        """``part`` in ``text``: CCF's case-sensitive ``includes``; any case in default."""
+        return part in text if self.ccf else part.lower() in text.lower()
+
+    def replication(self, key: UsageKey) -> float:
+        """As the base rule (CCF's case-sensitive ``includes``); ``default``: any case
+        ('regional pd capacity' is a regional disk too)."""
+        if self.ccf:
+            return super().replication(key)
+        svc, ut = (key.service or "").lower(), (key.usage_type or "").lower()
+        for service, contains, _prio, _rf_ccf, rf_default in self.coef.replication:
+            if service.lower() == svc and all(p.lower() in ut for p in contains.split("&")):
+                return rf_default
+        return 1.0
+
+    def _classify(self, key: UsageKey) -> KeyClass:
         if key.line_item_type != "Usage":  # tax, credits, adjustments, rounding
             return KeyClass("non_usage", f"charge_category:{key.line_item_type or 'empty'}",
                             "non_usage")
@@ -61,35 +105,35 @@ class GcpClassifier(ProviderClassifier):
         if self.ccf and unit not in CCF_QUERY_UNITS:  # CCF's query never reads the line
             return KeyClass("unknown", f"ccf_query_drops_unit:{unit or 'empty'}", "none",
                             ratio_unit=unit)
-        if hit := contains_word(self.lists["unsupported_usage_types"], ut):
+        if hit := self._has("unsupported_usage_types", ut):
             return self.unknown(key, "unknown", f"ccf_unsupported:{hit}", none=self.ccf)
         if self.ccf and contains_word(self.lists["unit_unknown_services"], svc):
             # CCF sets these services' unit to 'Unknown': no known row shares it, 0 kWh
             return KeyClass("unknown", f"ccf_unit_unknown_service:{svc}", "from_cost",
                             ratio_unit="Unknown", ratio_amount_per_unit=1.0)
-        if not self.ccf and ut.startswith("Commitment"):
+        if not self.ccf and ut.lower().startswith("commitment"):
             # a committed-use fee ('Commitment v1: Nvidia Tesla A100 GPU in Americas for 1
             # Year'): the usage it pays for is billed on its own lines
             return KeyClass("non_usage", "commitment_fee", "non_usage")
         if not self.ccf and unit in ACCELERATOR_UNITS and (
                 acc := self.coef.sku_accelerator(ut)):  # GPU and TPU SKUs (Cloud TPU too)
             return self._accelerator_sku(key, acc)
-        if not self.ccf and svc in NOT_ENERGY_SERVICES:  # as AWS Support: a share of spend
+        if not self.ccf and svc.lower() in NOT_ENERGY_SERVICES:  # as AWS: a share of spend
             return KeyClass("non_usage", f"not_energy_service:{svc}", "non_usage")
         if rule := self._unknown_rule(ut, unit, svc):
             return self._unknown_usage(key, rule)
         if unit == "seconds":
-            if contains_word(self.lists["compute_usage_types"], ut):
+            if self._has("compute_usage_types", ut):
                 return self._compute(key)
             return self._unknown_usage(key, "seconds_not_compute")
         if unit == "byte-seconds":
-            if (contains_word(self.lists["memory_usage_types"], ut)
-                    and not contains_word(self.lists["compute_usage_types"], ut)):
+            if (self._has("memory_usage_types", ut)
+                    and not self._has("compute_usage_types", ut)):
                 return self._amount(self.memory(key, "memory:byte_seconds",
                                                 1 / BYTES_PER_GIB / 3600))
             return self._storage(key)
         if unit == "bytes":
-            if hit := contains_word(self.lists["networking_usage_types"], ut):
+            if hit := self._has("networking_usage_types", ut):
                 return self._amount(self.network(key, f"network:{hit}", 1 / BYTES_PER_GIB))
             return self._unknown_usage(key, "bytes_not_egress")
         # ccf returned above (CCF warns "Unsupported Usage unit"); other units from cost
@@ -103,11 +147,11 @@ class GcpClassifier(ProviderClassifier):
         return KeyClass(**{**kc.__dict__, "ratio_amount_per_unit": per_unit})
 
     def _unknown_rule(self, ut: str, unit: str, svc: str) -> str | None:
-        if hit := contains_word(self.lists["unknown_usage_types"], ut):
+        if hit := self._has("unknown_usage_types", ut):
             return f"unknown_usage_type:{hit}"
-        if hit := contains_word(self.lists["unknown_service_types"], svc):
+        if hit := self._has("unknown_service_types", svc):
             return f"unknown_service:{hit}"
-        if hit := contains_word(self.lists["unknown_usage_units"], unit):
+        if hit := self._has("unknown_usage_units", unit):
             return f"unknown_unit:{hit}"
         return None if ut else "empty_sku"
 
@@ -120,15 +164,15 @@ class GcpClassifier(ProviderClassifier):
     def _vcpus_per_second(self, ut: str) -> tuple[float, str]:
         """vCPUs per billed second: GKE cluster and Cloud Composer environment SKUs bill the
         cluster, which CCF counts as a fixed number of e2-medium vCPUs."""
-        if any(v in ut for v in self.lists["composer_compute_usage_types"]):
+        if any(self._in(v, ut) for v in self.lists["composer_compute_usage_types"]):
             return self.c["composer_vcpus_per_environment"], "composer_environment"
-        if any(v in ut for v in self.lists["kubernetes_compute_usage_types"]):
+        if any(self._in(v, ut) for v in self.lists["kubernetes_compute_usage_types"]):
             return self.c["gke_vcpus_per_cluster"], "gke_cluster"
         return 1.0, "vcpu_seconds"
 
     def _compute(self, key: UsageKey) -> KeyClass:
         ut = key.usage_type or ""
-        if "GPU" in ut:
+        if self._in("GPU", ut):
             return self._gpu(key)
         vcpus, how = self._vcpus_per_second(ut)
         managed = how != "vcpu_seconds"
@@ -234,10 +278,10 @@ class GcpClassifier(ProviderClassifier):
         if self.ccf:  # quirk Q19: names the SKU starts with, else all six
             return tuple(m for m in known if ut.startswith(m)) or known
         for alias, model in GPU_ALIASES.items():
-            if alias in ut:
+            if self._in(alias, ut):
                 return (model,)
         # "Nvidia Tesla A100 80GB GPU running in…" -> the model whose name is in the SKU
-        hit = [m for m in self.coef.gpu if m in ut]
+        hit = [m for m in self.coef.gpu if self._in(m, ut)]
         return (max(hit, key=len),) if hit else ()
 
     # ---- storage -----------------------------------------------------------------------
@@ -247,8 +291,8 @@ class GcpClassifier(ProviderClassifier):
             medium = "ssd" if "SSD" in ut else "hdd"
         else:
             # Cloud SQL: 'Standard storage' is SSD, 'Low cost storage' HDD (Cloud SQL docs)
-            ssd = any(m in ut for m in SSD_MEDIA) or (
-                key.service == "Cloud SQL" and "Standard storage" in ut)
+            ssd = any(self._in(m, ut) for m in SSD_MEDIA) or (
+                (key.service or "").lower() == "cloud sql" and self._in("Standard storage", ut))
             medium = "ssd" if ssd else "hdd"
         return self._amount(self.storage(key, medium, f"storage:{medium}:byte_seconds",
                                          tb_hours_per_unit=1 / BYTES_PER_TIB / 3600))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
@@ -49,6 +49,9 @@ class ProviderRegions:
     # the names usage can move to, where the grid table also holds other names (Azure's
     # geographies and staging regions); None: every region of the grid table
     deployable: frozenset[str] | None = None
+    # regions that run only some services (coefficients/restricted_regions.csv: GCP's
+    # us-central2 runs Cloud TPU v4 only) -> what runs there; never ranked by ``best``
+    restricted: dict[str, str] = field(default_factory=dict)
 
     def movable(self, region: str | None) -> bool:
         """Usage billed in ``region`` can move: a single region with its own grid factor."""
@@ -59,6 +62,10 @@ class ProviderRegions:
         """The regions usage can move to."""
         return sorted(r for r in self.grid if self.movable(r)
                       and (self.deployable is None or r in self.deployable))
+
+    def ranked(self) -> list[str]:
+        """The regions ``best`` ranks: the candidates that are not restricted."""
+        return [r for r in self.candidates() if r not in self.restricted]
 
     def find(self, name: str) -> str | None:
         """The table's spelling of target region ``name`` (any case), if it is one."""
@@ -78,8 +85,13 @@ def provider_regions(con: duckdb.DuckDBPyConnection) -> dict[str, ProviderRegion
     for p, r in con.execute("SELECT DISTINCT provider, lower(region) FROM coef_region_groups"
                             ).fetchall():
         groups.setdefault(p, set()).add(r)
+    restricted: dict[str, dict[str, str]] = {}
+    for p, r, runs in con.execute("SELECT provider, region, runs_only "
+                                  "FROM coef_restricted_regions").fetchall():
+        restricted.setdefault(p, {})[r] = runs
     return {p: ProviderRegions(p, g, pue.get(p, {}), frozenset(groups.get(p, ())),
-                               azure_region_ids() if p == "azure" else None)
+                               azure_region_ids() if p == "azure" else None,
+                               restricted.get(p, {}))
             for p, g in grid.items()}
 
 
@@ -223,7 +235,7 @@ def compare_region(con: duckdb.DuckDBPyConnection, *, month: date, label: str, t
         raise ConfigError(f"nothing to move: the {provider} lines asked for in {label} have no "
                           f"single region with a grid factor ({_region_list(fixed)})")
     services = None if service is None else mine.services()
-    targets = regions.candidates() if target is None else [target]
+    targets = regions.ranked() if target is None else [target]
 
     def run(to_region: str | None) -> rerun.Run:
         return rerun.estimate(con, methodology, month, provider,
@@ -245,7 +257,8 @@ def compare_region(con: duckdb.DuckDBPyConnection, *, month: date, label: str, t
     return Comparison(
         kind="region", columns=SCENARIO_COLUMNS, rows=tuple(rows),
         assumptions=_assumptions(regions, sources, targets, factors, target is None),
-        notes=_notes(provider, sel, mine, base, fixed, target is None),
+        notes=(*_notes(provider, sel, mine, base, fixed, target is None),
+               *_availability_notes(regions, target)),
         methodology=methodology, period=label,
         basis=(f"{moved.lines:,} {provider} usage lines of "
                f"{', '.join(services) if services else 'all services'} in "
@@ -354,3 +367,20 @@ def _notes(provider: str, sel: Selection, mine: Selection, base: rerun.Run,
                       "unitedstates) or early-access (EUAP) regions: check that a region is "
                       "one you can deploy to.")
     return tuple(notes)
+
+
+def _availability_notes(regions: ProviderRegions, target: str | None) -> tuple[str, ...]:
+    """What the comparison does not know: whether the usage's services and machine types are
+    offered in a target region. Regions known to run only some services are not ranked."""
+    src = "coefficients/restricted_regions.csv"
+    if target is not None:
+        if target in regions.restricted:
+            return (f"{target} runs only {regions.restricted[target]} ({src}): other usage "
+                    "cannot run there.",)
+        return ("Whether each service and machine type of the usage is offered in "
+                f"{target} is not checked.",)
+    left = [f"{r} (runs only {what})" for r, what in sorted(regions.restricted.items())
+            if r in regions.candidates()]
+    out = f"Not ranked: {', '.join(left)}, from {src}. " if left else ""
+    return (f"{out}Whether each service and machine type of the usage is offered in a "
+            "ranked region is not checked.",)

@@ -618,3 +618,38 @@ def test_detailed_json_shards_with_a_first_line_lacking_resource_load_together(d
     res = api.ingest_gcp_billing(db, [str(shard_a), str(shard_b)])
     assert res.files == 2 and res.billing_periods == ("2026-06",)
     assert _table_totals(db) == {"USD": Decimal("6837.45")}
+
+
+# ----------------------------------------------------------------- project labels (review C3)
+
+def test_project_labels_are_tags_and_a_resource_label_wins(db, tmp_path):
+    """FOCUS Tags hold the labels a resource inherits from its project; on a clash the line's
+    own label wins."""
+    line = _line(project={"id": "proj-a", "number": "123", "name": "A",
+                          "labels": [{"key": "cost-center", "value": "cc-100"},
+                                     {"key": "env", "value": "prod"}]},
+                 labels=[{"key": "team", "value": "web"}, {"key": "env", "value": "dev"}])
+    bare = _line(project={"id": "proj-b", "labels": [{"key": "cost-center", "value": "cc-200"}]},
+                 labels=[], credits=[])
+    api.ingest_gcp_billing(db, [str(_write_lines(tmp_path / "p.jsonl", [line, bare]))])
+    got = sorted((json.loads(t) for (t,) in db.con.execute(
+        "SELECT tags::VARCHAR FROM billed_lines WHERE charge_category = 'Usage'").fetchall()),
+        key=len, reverse=True)
+    assert got == [{"cost-center": "cc-100", "env": "dev", "team": "web"},
+                   {"cost-center": "cc-200"}]
+
+
+def test_flattened_csv_project_labels_join_the_lines_labels(db):
+    """The flattened sample names project.labels 'labels' and the line's labels 'labels_1'
+    (BigQuery's rule for a repeated output name): both are tags."""
+    with FLAT.open(newline="", encoding="utf-8") as fh:
+        want = Counter()
+        for r in csv.DictReader(fh):
+            own = {x["key"]: x["value"] for x in json.loads(r["labels_1"] or "[]")}
+            project = {x["key"]: x["value"] for x in json.loads(r["labels"] or "[]")}
+            want[json.dumps({**project, **own}, sort_keys=True)] += 1
+    api.ingest_gcp_billing(db, [str(FLAT)])
+    got = Counter(json.dumps(json.loads(t), sort_keys=True) for (t,) in db.con.execute(
+        "SELECT tags::VARCHAR FROM billed_lines WHERE charge_category <> 'Credit'").fetchall())
+    assert got == want
+    assert any("team" in k and "cost_center" in k for k in got)

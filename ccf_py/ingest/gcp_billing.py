@@ -29,7 +29,10 @@ with the same nesting, or as CSV with flattened names (``service.description`` o
 | x_instance_type | – | system label compute.googleapis.com/machine_spec |
 | x_vcpus | – | system label compute.googleapis.com/cores, as DOUBLE |
 | resource_id | ResourceId | resource.global_name, else resource.name (detailed export) |
-| tags | Tags (JSON) | labels[] as {key: value}; NULL without labels |
+| tags | Tags (JSON) | labels[], then project.labels[] (**), as {key: value}; NULL if none |
+
+(**) FOCUS Tags hold a resource's tags and those it inherits (project labels); a project
+label whose key the line's own labels have is left out (the resource's label wins).
 
 (*) adjustment, rounding_error and any other cost_type are 'Adjustment'; a file without the
 cost_type field (exports before it existed) is 'regular'; credit rows are 'Credit'.
@@ -157,6 +160,7 @@ class Mapped:
     credits: str               # SQL: sum of the line's credits (NULL if none)
     labels: str                # SQL: list of {key, value} (or NULL)
     system_labels: str
+    project_labels: str        # SQL: the project's list of {key, value} (or NULL)
     conversions: tuple[tuple[str, str, str], ...]
     detailed: bool
     # logical field -> the file's own name for it (CSV / Parquet / Avro), to name it in errors
@@ -193,7 +197,7 @@ def _map_json(src: Source) -> Mapped:
         values[name] = typed(sql, "VARCHAR" if typ == "TIMESTAMP" else typ, typ)
     conversions = (("usage_start_time", qident("usage_start_time"), "TIMESTAMP"),)
     return Mapped(values, _credit_sum('"credits"', "STRUCT"), '"labels"', '"system_labels"',
-                  conversions, detailed=bool(sampled & DETAILED_ONLY))
+                  '"project"."labels"', conversions, detailed=bool(sampled & DETAILED_ONLY))
 
 
 # Top-level fields only the detailed usage cost export has (Google's "Structure of Detailed
@@ -272,7 +276,10 @@ def _map_columns(src: Source, columns: dict[str, str], nested: set[str]) -> Mapp
 
     def pick(*names: str) -> tuple[str, str] | None:
         found = next((by_flat[n] for n in names if n in by_flat), None)
-        return (qident(found), columns[found]) if found else None
+        if found is None:
+            return None
+        sql = ".".join(qident(p) for p in found.split(".")) if found in nested else qident(found)
+        return sql, columns[found]
 
     credits = pick("credits")
     credit_sql = _credit_sum(*credits) if credits else "CAST(NULL AS DOUBLE)"
@@ -281,10 +288,16 @@ def _map_columns(src: Source, columns: dict[str, str], nested: set[str]) -> Mapp
     # A flattened query result names the second 'labels' column 'labels_1' (BigQuery's rule
     # for duplicate output names); project.labels comes first in the schema, so 'labels_1'
     # is the line's own labels when both are there.
-    labels = pick("labels_1", "labels") if "project_labels" not in by_flat else pick("labels")
+    if "project_labels" in by_flat:
+        labels, project = pick("labels"), pick("project_labels")
+    elif "labels_1" in by_flat:
+        labels, project = pick("labels_1"), pick("labels")
+    else:
+        labels, project = pick("labels"), None
     system = pick("system_labels")
     return Mapped(values, credit_sql, _kv_list(*labels) if labels else "NULL",
-                  _kv_list(*system) if system else "NULL", tuple(conversions),
+                  _kv_list(*system) if system else "NULL",
+                  _kv_list(*project) if project else "NULL", tuple(conversions),
                   detailed=any(f.startswith("resource") for f in by_flat), names=names)
 
 
@@ -359,7 +372,8 @@ def _plan(con: duckdb.DuckDBPyConnection, src: Source, load_id: int) -> FilePlan
     inner = ",\n    ".join([
         *(f"{sql} AS {name}" for name, sql in v.items()),
         f"coalesce({m.credits}, 0) AS credit_total",
-        f"{m.labels} AS labels", f"{m.system_labels} AS system_labels"])
+        f"{m.labels} AS labels", f"{m.system_labels} AS system_labels",
+        f"{m.project_labels} AS project_labels"])
     # cost_type of an export without the field (before 2020 all lines were 'regular')
     cost_type = "coalesce(cost_type, 'regular')" if "NULL AS" in v["cost_type"] else "cost_type"
     cases = " ".join(f"WHEN {qstr(k)} THEN {qstr(c)}" for k, c in COST_TYPES.items())
@@ -403,10 +417,15 @@ def _plan(con: duckdb.DuckDBPyConnection, src: Source, load_id: int) -> FilePlan
         f"{qstr(src.name)} AS source_file", f"{load_id}::BIGINT AS load_id"]
     # one scan: each line once, and once more as its credit row when its credits are non-zero
     # labels with a key, filtered once per line (not per output row and per use); NULL when
-    # there are none
+    # there are none. The project's labels follow the line's own (FOCUS Tags hold both), but
+    # not a key the line's labels already have: the resource's label wins
     keyed = "CASE WHEN len(labels) > 0 THEN list_filter(labels, l -> l.key IS NOT NULL) END"
-    lines = (f"SELECT * EXCLUDE (labels, system_labels), {per_line} FROM ("
-             f"SELECT * REPLACE ({cost_type} AS cost_type, {keyed} AS labels) "
+    project = ("list_filter(project_labels, p -> p.key IS NOT NULL AND "
+               "NOT list_contains(list_transform(coalesce(labels, []), l -> l.key), p.key))")
+    merged = (f"CASE WHEN len(project_labels) > 0 THEN list_concat({keyed}, {project}) "
+              f"ELSE {keyed} END")
+    lines = (f"SELECT * EXCLUDE (labels, system_labels, project_labels), {per_line} FROM ("
+             f"SELECT * REPLACE ({cost_type} AS cost_type, {merged} AS labels) "
              f"FROM (SELECT {inner} FROM {reader}))")
     source = (f"(SELECT l.*, x.credit_row FROM ({lines}) AS l "
               "CROSS JOIN (VALUES (false), (true)) AS x(credit_row) "

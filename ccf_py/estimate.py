@@ -83,12 +83,17 @@ MODELS: tuple[tuple[str, str], ...] = (
     ("intermediate/int_usage_lines.sql", "view"),
     ("intermediate/int_usage_agg.sql", "table"),
     ("intermediate/int_unknown_ratios.sql", "table"),
+    ("intermediate/int_usage_energy.sql", "view"),  # also as AGG_ENERGY, over int_usage_agg
     ("marts/fct_usage_estimates.sql", "view"),
     ("marts/rpt_grouped.sql", "view"),
 )
 # A grouped report estimates int_usage_keyed's sums through the same int_usage_lines SQL,
 # under this name; fct_usage_estimates stays one row per billed line either way.
 KEYED_LINES = "int_usage_keyed_lines"
+# The ratios are joined to rows in one model, int_usage_energy: over int_usage_lines for the
+# per-row fct_usage_estimates, and under this name over int_usage_agg for rpt_grouped (and the
+# --intensity note), so the two report paths share the join as well as the arithmetic.
+AGG_ENERGY = "int_usage_agg_energy"
 HOURLY_FACTORS = "intermediate/int_hourly_factors.sql"
 
 
@@ -145,9 +150,11 @@ def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
                    "key_source": "int_usage_keyed" if grouped else "int_billed_rows",
                    "usage_source": "int_billed_rows",
                    "usage_lines": KEYED_LINES if grouped else "int_usage_lines",
+                   "ratio_rows": "int_usage_lines",
                    **_assumption_expressions(con, assumptions),
                    **_measurement_expressions(con)}
     _drop(con, KEYED_LINES)
+    _drop(con, AGG_ENERGY)
     # the window intensities first: whether any line has one decides the other models' SQL
     kind = series.kind_literal(intensity)
     factors = (bind(query_text(HOURLY_FACTORS), params, {"series_kind": kind})
@@ -169,6 +176,9 @@ def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
         if name == "int_usage_lines" and grouped:
             keyed = {**expressions, "usage_source": "int_usage_keyed"}
             _create(con, KEYED_LINES, "view", bind(sql, params, keyed), key_params)
+        if name == "int_usage_energy":
+            sums = {**expressions, "ratio_rows": "int_usage_agg"}
+            _create(con, AGG_ENERGY, "view", bind(sql, params, sums), key_params)
 
 
 def _assumption_expressions(con: duckdb.DuckDBPyConnection,
@@ -263,5 +273,6 @@ def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
 def drop_estimates(con: duckdb.DuckDBPyConnection) -> None:
     """Remove the session's model relations (e.g. after an ingest made them stale)."""
     _drop(con, KEYED_LINES)
+    _drop(con, AGG_ENERGY)
     for path, _ in reversed(MODELS):
         _drop(con, path.rsplit("/", 1)[-1].removesuffix(".sql"))

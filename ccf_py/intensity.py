@@ -651,19 +651,13 @@ def intensity_notes(con: duckdb.DuckDBPyConnection, intensity: str,
     has_series = bool(con.execute(
         "SELECT count(*) FROM information_schema.columns WHERE table_name = 'int_usage_agg' "
         "AND column_name = 'series_direct_kwh'").fetchone()[0])
+    # int_usage_agg_energy: int_usage_agg with the ratios joined (ccf_py.estimate.AGG_ENERGY,
+    # what rpt_grouped reads); the covered part applies the same ratios to the cost at series
+    # intensity (a row's energy is linear in its cost)
+    covered_kwh = ("sum(ccf_usage_kwh(estimate_path, series_direct_kwh, kwh_per_cost, "
+                   "series_ratio_cost))" if has_series else "0")
     total, covered = con.execute(
-        f"""SELECT sum(ccf_usage_kwh(a.estimate_path, a.direct_kwh, r.kwh_per_cost,
-                                     a.ratio_cost)),
-                   {'''sum(CASE WHEN a.estimate_path = 'from_cost'
-                                THEN coalesce(r.kwh_per_cost, 0) * a.series_ratio_cost
-                                ELSE a.series_direct_kwh END)''' if has_series else '0'}
-            FROM int_usage_agg a
-            LEFT JOIN int_unknown_ratios r
-              ON a.estimate_path = 'from_cost' AND r.provider = a.provider
-             AND r.currency IS NOT DISTINCT FROM a.currency
-             AND r.billing_period = a.billing_period
-             AND r.service IS NOT DISTINCT FROM a.service
-             AND r.ratio_unit IS NOT DISTINCT FROM a.ratio_unit""").fetchone()
+        f"SELECT sum(energy_kwh), {covered_kwh} FROM int_usage_agg_energy").fetchone()
     share = float(covered or 0) / float(total) if total else 0.0
     what = KIND_WORDS[kind]
     if not has_series:

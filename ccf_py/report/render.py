@@ -55,7 +55,9 @@ def render_table(table: ReportTable, fmt: str) -> str:
 def confidence_line(coverage: Sequence[CoverageRow], methodology: str = "default") -> str:
     """One line saying how far to trust a report: the shares of its CO2e estimated from usage
     quantities, with fallback coefficients and extrapolated from cost ratios, and the usage
-    that could not be estimated at all (it counts as zero), with its share of the usage cost."""
+    that could not be estimated at all (it counts as zero), with its share of the usage cost;
+    when that share is half or more, the line starts with it ("Only 2% of the usage cost could
+    be estimated: ..."), so the shares of what was found cannot read as confidence."""
     total = sum(c.co2e_total_kg for c in coverage)
     share = {p: sum(c.co2e_total_kg for c in coverage if c.path == p) / total if total else 0.0
              for p in ("direct", "fallback", "from_cost")}
@@ -73,10 +75,32 @@ def confidence_line(coverage: Sequence[CoverageRow], methodology: str = "default
         usage = sum(abs(c.cost) for c in coverage if c.path != "non_usage")
         why = ("CCF's methodology gives them no estimate" if methodology == "ccf" else
                "too little directly estimated usage to extrapolate from")
+        unestimated = abs(cost) / usage if usage else 0
+        if unestimated >= MOSTLY_UNESTIMATED:  # the shares above would hide it: lead with it
+            return _mostly_unestimated(line, rows, cost, unestimated, why, bool(total))
         line += (f". Not estimated: {rows:,} usage row{'s' if rows != 1 else ''} costing "
-                 f"{cost:,.2f} ({abs(cost) / usage if usage else 0:.0%} of the usage cost; "
+                 f"{cost:,.2f} ({unestimated:.0%} of the usage cost; "
                  f"{why}); {'they count' if rows != 1 else 'it counts'} as zero")
     return line + "."
+
+
+# from this share of the usage cost without an estimate, the confidence line starts with it
+MOSTLY_UNESTIMATED = 0.5
+
+
+def _mostly_unestimated(shares: str, rows: int, cost: float, unestimated: float, why: str,
+                        found: bool) -> str:
+    """The confidence line when most of the usage cost got no estimate: that first, then how
+    the CO2e that was found was estimated (``shares``: 'Of the CO2e, ...')."""
+    estimated = 1 - unestimated
+    head = ("None of the usage cost could be estimated" if estimated <= 0 else
+            "Less than 1% of the usage cost could be estimated" if estimated < 0.005 else
+            f"Only {estimated:.0%} of the usage cost could be estimated")
+    tail = (shares.replace("Of the CO2e, ", "Of the CO2e found, ", 1) if found
+            else "No CO2e was found")
+    return (f"{head}: {rows:,} usage row{'s' if rows != 1 else ''} costing {cost:,.2f} "
+            f"({unestimated:.0%}) got no estimate ({why}) and count{'' if rows != 1 else 's'} "
+            f"as zero. {tail}.")
 
 
 # --- cell formatting -------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from ccf_py.ingest.load import IngestResult, one_transaction
 from ccf_py.ingest.sources import expand_sources
 from ccf_py.ingest.table import DDL
 from ccf_py.model import (
+    ESTIMATE_BASIS,
     METRIC_COLUMNS,
     REPORT_KEYS,
     CoverageRow,
@@ -51,6 +52,7 @@ from ccf_py.model import (
     parse_month,
 )
 from ccf_py.notes import estimate_notes, month_span, partial_month_notes
+from ccf_py.path_notes import null_currency_note
 from ccf_py.report.render import confidence_line
 
 __all__ = ["Database", "IngestResult", "available_months", "compare_instance",
@@ -79,6 +81,20 @@ KEY_SQL = {
 
 # Report keys the classifier decides (the rest are columns of the billed row).
 CLASSIFIED_KEYS = frozenset({"usage_class", "instance_type"})
+
+
+def basis_sql(path_column: str) -> str:
+    """SQL of the ``estimate_basis`` key from a coverage path column (fixed text)."""
+    cases = " ".join(f"WHEN '{p}' THEN '{b}'" for p, b in ESTIMATE_BASIS.items())
+    return f"CASE {path_column} {cases} ELSE {path_column} END"
+
+
+# Report keys known only once the estimate is made (the unknown-usage ratios decide whether a
+# line extrapolated from cost got a ratio): per row from fct_usage_estimates.coverage_path, in
+# a grouped report from rpt_grouped's estimate_path (one row per key and path), never summed
+# into int_usage_keyed first.
+ESTIMATE_KEYS = {"estimate_basis": basis_sql("estimate_path")}
+KEY_SQL["estimate_basis"] = basis_sql("coverage_path")
 
 
 @dataclass
@@ -388,8 +404,10 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     exprs, params = _key_sql(keys)
     cols = [f"k{i}" for i in range(len(keys))]
     # keys of the billed row are summed over first (pre_key); the classifier's keys after
-    pre = {c: e for c, e, k in zip(cols, exprs, keys, strict=True) if k not in CLASSIFIED_KEYS}
-    final = {c: f"pre_key.{c}" if c in pre else e for c, e in zip(cols, exprs, strict=True)}
+    pre = {c: e for c, e, k in zip(cols, exprs, keys, strict=True)
+           if k not in CLASSIFIED_KEYS and k not in ESTIMATE_KEYS}
+    final = {c: f"pre_key.{c}" if c in pre else e
+             for c, e, k in zip(cols, exprs, keys, strict=True) if k not in ESTIMATE_KEYS}
     create_estimates(db.con, methodology, parse_month(month), report_key=_struct(final),
                      pre_key=_struct(pre), key_params=params, grid_variant=_variant(gcp_cfe),
                      assumptions=assumptions, intensity=intensity)
@@ -398,7 +416,8 @@ def report(db: Database, *, methodology: str = "default", by: str | Sequence[str
     if assumptions:
         notes = (*notes, *assumptions.notes(_matched_rules(db.con, "int_usage_keyed_lines",
                                                            assumptions)))
-    select = [f"report_key.{c} AS {c}" for c in cols]
+    select = [f"{ESTIMATE_KEYS[k]} AS {c}" if k in ESTIMATE_KEYS else f"report_key.{c} AS {c}"
+              for c, k in zip(cols, keys, strict=True)]
     metrics = [f"coalesce(sum({m}), 0) AS {m}" for m in METRIC_COLUMNS]
     group = f"GROUP BY {', '.join(cols)}" if keys else ""
     rows = db.con.execute(f"SELECT {', '.join(select + metrics)} FROM rpt_grouped {group} "
@@ -520,11 +539,8 @@ def _currencies(db: Database, month: str | None) -> tuple[list[str], tuple[str, 
     if not unknown or not known:
         return known, ()
     if len(known) == 1:
-        return known, (f"{unknown:,} billed rows have no currency recorded (loaded by ccf_py "
-                       f"0.1, or a CUR without lineItem/CurrencyCode); they are taken to be in "
-                       f"{known[0]}, the other rows' currency.",)
-    return [*known, "(none)"], (f"{unknown:,} billed rows have no currency recorded; they "
-                                "are the currency key's empty value.",)
+        return known, (null_currency_note(db.con, month, unknown, known[0]),)
+    return [*known, "(none)"], (null_currency_note(db.con, month, unknown, None),)
 
 
 def _coverage_rows(rows: list[tuple]) -> tuple[CoverageRow, ...]:

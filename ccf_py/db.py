@@ -34,7 +34,7 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     target = resolve_path(path)
     if target != ":memory:" and read_only and not Path(target).exists():
         raise ConfigError(f"{target}: no such database (load billing data first: "
-                          f"'ccf-py --db {target} ingest aws-cur ...')")
+                          f"'ccf-py --db {target} ingest PATH')")
     _refuse_other_files(target)
     con = _open(target, read_only)
     try:
@@ -157,7 +157,7 @@ def _refuse_other_files(target: str) -> None:
     with path.open("rb") as fh:
         if fh.read(12)[8:12] != _DUCKDB_MAGIC:
             raise ConfigError(f"{target}: not a ccf_py database (not a DuckDB file; is it a "
-                              "billing file? load it with 'ccf-py --db DB ingest aws-cur FILE')")
+                              "billing file? load it with 'ccf-py --db DB ingest FILE')")
 
 
 def _refuse_other_databases(con: duckdb.DuckDBPyConnection, target: str,
@@ -168,7 +168,7 @@ def _refuse_other_databases(con: duckdb.DuckDBPyConnection, target: str,
         "AND NOT temporary").fetchall()}
     if read_only and not tables & {TABLE, "raw_aws_cur"}:
         raise ConfigError(f"{target}: not a ccf_py database (it has no {TABLE} table); "
-                          "load billing data with 'ccf-py ingest aws-cur', or give the right --db")
+                          "load billing data with 'ccf-py ingest PATH', or give the right --db")
     if tables and not tables & OWN_TABLES:
         shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
         raise ConfigError(f"{target}: a DuckDB database ccf_py did not create (tables: {shown}); "

@@ -94,6 +94,16 @@ KEYED_LINES = "int_usage_keyed_lines"
 # per-row fct_usage_estimates, and under this name over int_usage_agg for rpt_grouped (and the
 # --intensity note), so the two report paths share the join as well as the arithmetic.
 AGG_ENERGY = "int_usage_agg_energy"
+# ... and, for a grouped report, over int_usage_keyed_lines (the notes that count lines by how
+# they were estimated read it: :func:`energy_relation`)
+KEYED_ENERGY = "int_usage_keyed_energy"
+
+
+def energy_relation(lines: str) -> str:
+    """The relation holding the rows of ``lines`` (``int_usage_lines`` or, for a grouped
+    report, :data:`KEYED_LINES`) with their ratio-joined ``coverage_path`` and ``energy_kwh``:
+    the int_usage_energy model over them."""
+    return {"int_usage_lines": "int_usage_energy", KEYED_LINES: KEYED_ENERGY}[lines]
 HOURLY_FACTORS = "intermediate/int_hourly_factors.sql"
 
 
@@ -153,6 +163,7 @@ def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
                    "ratio_rows": "int_usage_lines",
                    **_assumption_expressions(con, assumptions),
                    **_measurement_expressions(con)}
+    _drop(con, KEYED_ENERGY)
     _drop(con, KEYED_LINES)
     _drop(con, AGG_ENERGY)
     # the window intensities first: whether any line has one decides the other models' SQL
@@ -179,6 +190,9 @@ def create_estimates(con: duckdb.DuckDBPyConnection, methodology: str,
         if name == "int_usage_energy":
             sums = {**expressions, "ratio_rows": "int_usage_agg"}
             _create(con, AGG_ENERGY, "view", bind(sql, params, sums), key_params)
+            if grouped:
+                keyed = {**expressions, "ratio_rows": KEYED_LINES}
+                _create(con, KEYED_ENERGY, "view", bind(sql, params, keyed), key_params)
 
 
 def _assumption_expressions(con: duckdb.DuckDBPyConnection,
@@ -272,6 +286,7 @@ def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 def drop_estimates(con: duckdb.DuckDBPyConnection) -> None:
     """Remove the session's model relations (e.g. after an ingest made them stale)."""
+    _drop(con, KEYED_ENERGY)
     _drop(con, KEYED_LINES)
     _drop(con, AGG_ENERGY)
     for path, _ in reversed(MODELS):

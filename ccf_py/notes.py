@@ -21,6 +21,7 @@ import duckdb
 
 from ccf_py import coefficients
 from ccf_py.model import MonthSpan
+from ccf_py.path_notes import ccf_accelerator_names, covered_sql, zero_cost_notes
 
 CCF_NOTE = ("Methodology 'ccf' reproduces Cloud Carbon Footprint (embodied divided by vCPUs "
             "twice, S3 replication 6) except its S3 *ByteHrs unit bug, which ccf_py fixes. "
@@ -31,6 +32,17 @@ DEFAULT_NOTE = ("Methodology 'default': CCF's coefficients with its documented q
                 "embodied emissions of the media; GCP: processors by machine family, GPU "
                 "models from the SKU, embodied once per VM, SSD-backed disks as SSD, "
                 "multi-regions at their regions' mean; README, 'Methodology').")
+# The methodology notes of a report without AWS usage: only the fixes that concern its
+# providers (README's tables per provider)
+CCF_NOTE_NO_AWS = ("Methodology 'ccf' reproduces Cloud Carbon Footprint (embodied divided by "
+                   "vCPUs twice). Energy never includes CCF's 'embodied kWh'.")
+DEFAULT_FIXES = {
+    "aws": "AWS: S3 replication 3, S3 GB-Mo units, Fargate memory as memory",
+    "gcp": ("GCP: processors by machine family, GPU models from the SKU, embodied once per "
+            "VM, SSD-backed disks as SSD, multi-regions at their regions' mean"),
+    "azure": ("Azure: unit blocks read (10 Hours = 10 h), GB/Month as a month of storage, "
+              "standard (non-Premium) storage as HDD, replication on stored data only"),
+}
 ACCELERATOR_MARK = "not in the coefficients and not estimated"
 COST_MARK = "estimated from cost"
 MAX_LISTED = 20
@@ -41,70 +53,103 @@ def estimate_notes(con: duckdb.DuckDBPyConnection, methodology: str,
     """The methodology, fallback regions, accelerators not estimated, other fallback
     coefficients, free-tier usage and storage media, for the estimated ``lines``."""
     return (*methodology_notes(con, methodology, lines), *fallback_region_notes(con, lines),
-            *fallback_notes(con, lines), *gpu_utilization_notes(con, lines),
+            *fallback_notes(con, lines, methodology), *gpu_utilization_notes(con, lines),
             *embodied_unknown_notes(con, lines),
-            *free_tier_notes(con, lines), *storage_notes(con, lines),
+            *zero_cost_notes(con, methodology, lines), *storage_notes(con, lines),
             *ccf_dropped_unit_notes(con, lines))
 
 
 def methodology_notes(con: duckdb.DuckDBPyConnection, methodology: str,
                       lines: str) -> tuple[str, ...]:
+    # the providers of the estimated lines: their usage keys (a small table, not the lines)
+    providers = {r[0] for r in con.execute(
+        "SELECT DISTINCT provider FROM usage_key_class").fetchall()}
     if methodology != "ccf":
-        return (DEFAULT_NOTE,)
+        return (default_note(providers),)
+    ccf_note = CCF_NOTE if "aws" in providers or not providers else CCF_NOTE_NO_AWS
     # dual/multi-regions of coef_region_groups: CCF's own row (a sum, for GCP) is used
     groups = con.execute(
         f"SELECT DISTINCT f.provider, f.region FROM {lines} f "
         "JOIN coef_region_groups g ON g.provider = f.provider "
         "AND g.region = lower(f.region) ORDER BY 1, 2").fetchall()
     if not groups:
-        return (CCF_NOTE,)
+        return (ccf_note,)
     names = ", ".join(f"{p} {r}" for p, r in groups)
-    return (CCF_NOTE, f"As CCF, multi- and dual-regions ({names}) use CCF's own factor for "
+    return (ccf_note, f"As CCF, multi- and dual-regions ({names}) use CCF's own factor for "
                       "the region name (for GCP the SUM of its regions' factors: us 2,805 "
                       "g/kWh); the default methodology uses their mean.")
+
+
+def default_note(providers: set[str]) -> str:
+    """The default methodology's note, naming the fixes that concern ``providers`` (AWS and
+    GCP together: :data:`DEFAULT_NOTE`)."""
+    aws = ", " + DEFAULT_FIXES["aws"].removeprefix("AWS: ") if "aws" in providers else ""
+    more = "".join(f"; {DEFAULT_FIXES[p]}" for p in ("gcp", "azure") if p in providers)
+    return ("Methodology 'default': CCF's coefficients with its documented quirks fixed "
+            f"(embodied kept separate and not divided by vCPUs twice{aws}; storage per class: "
+            f"media, copies and embodied emissions of the media{more}; README, 'Methodology').")
 
 
 def fallback_region_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:
     rows = con.execute(
         f"""SELECT f.provider, list(DISTINCT f.region), any_value(g.gco2e_per_kwh)
-            FROM {lines} f
+            FROM ({covered_sql(lines)}) f
             LEFT JOIN coef_grid_intensity g ON g.provider = f.provider AND g.region = '*'
-            WHERE f.fallback_region AND f.estimate_path IN ('direct', 'fallback', 'from_cost')
+            WHERE f.fallback_region AND f.coverage_path IN ('direct', 'fallback', 'from_cost')
             GROUP BY f.provider ORDER BY f.provider""").fetchall()
     notes = []
     for provider, regions, average in rows:
-        names = ", ".join(str(r) if r else "rows without a region (e.g. CloudFront edge)"
-                          for r in sorted(regions, key=str))
-        grid = f"{average:.1f} g CO2e/kWh" if average is not None else "none known"
+        # AWS bills CloudFront edge locations without a region
+        empty = ("rows without a region (e.g. CloudFront edge)" if provider == "aws"
+                 else "rows without a region")
+        names = ", ".join(str(r) if r else empty for r in sorted(regions, key=str))
+        if average is None:  # no factor at all: the energy there has no operational CO2e
+            notes.append(f"No grid factor for {provider.upper()} regions ({names}) and no "
+                         f"{provider.upper()} average: usage there gets no operational CO2e "
+                         "(counted as zero).")
+            continue
         notes.append(f"Regions without a grid factor used the {provider.upper()} average "
-                     f"({grid}): {names}.")
+                     f"({average:.1f} g CO2e/kWh): {names}.")
     return tuple(notes)
 
 
-def fallback_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:
+def fallback_notes(con: duckdb.DuckDBPyConnection, lines: str,
+                   methodology: str = "default") -> tuple[str, ...]:
     """The classifier's notes; GPUs and accelerators left out get a note of their own (their
-    energy is missing, not approximated)."""
+    energy is missing, not approximated). ``ccf``: also those the default methodology counts
+    and CCF's tables lack (:func:`ccf_py.path_notes.ccf_accelerator_names`)."""
     found = [r[0] for r in con.execute(
         f"SELECT DISTINCT note FROM {lines} WHERE note <> '' ORDER BY 1").fetchall()]
     accel = [n for n in found if ACCELERATOR_MARK in n]
     from_cost = [n for n in found if ACCELERATOR_MARK not in n and COST_MARK in n]
     other = [n for n in found if ACCELERATOR_MARK not in n and COST_MARK not in n]
     notes = []
-    if accel:
+    counted = ccf_accelerator_names(con) if methodology == "ccf" else []
+    if counted:
+        shown = {c.split(" (", 1)[0] for c in counted}
+        names = counted + sorted({n.split(":", 1)[0] for n in accel} - shown)
+        notes.append("GPUs and accelerators not counted by methodology 'ccf' (CCF's tables "
+                     "lack them; the default methodology estimates them; a VM's CPU, memory "
+                     f"and embodied are in): {_listed(names)}.")
+    elif accel:
         names = sorted({n.split(":", 1)[0] for n in accel})
         notes.append("GPUs and accelerators not estimated (no power coefficient; their energy "
                      f"is missing, the host's CPU, memory and embodied are in): "
-                     f"{', '.join(names[:MAX_LISTED])}"
-                     f"{f' and {len(names) - MAX_LISTED} more' if len(names) > MAX_LISTED else ''}"
-                     ".")
+                     f"{_listed(names)}.")
     if other:
         more = f"; and {len(other) - MAX_LISTED} more" if len(other) > MAX_LISTED else ""
         notes.append("Fallback coefficients: " + "; ".join(other[:MAX_LISTED]) + more + ".")
     if from_cost:
-        names = sorted({n.split(":", 1)[0] for n in from_cost})
+        # a line without a usage type (SKU, meter) still is a line estimated from cost
+        names = sorted({n.split(":", 1)[0] or "lines without a usage type" for n in from_cost})
         notes.append("Estimated from cost ratios, no usable usage quantity: "
                       + ", ".join(names[:MAX_LISTED]) + ".")
     return tuple(notes)
+
+
+def _listed(names: list[str]) -> str:
+    more = len(names) - MAX_LISTED
+    return ", ".join(names[:MAX_LISTED]) + (f" and {more} more" if more > 0 else "")
 
 
 def gpu_utilization_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:
@@ -141,23 +186,6 @@ def embodied_unknown_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[
             f"{'s' if len(names) != 1 else ''} or size{'s' if len(names) != 1 else ''} "
             "without a published host figure: "
             f"{', '.join(names[:12])}{more}.",)
-
-
-def free_tier_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:
-    """Usage billed at zero cost (free tier): its emissions count, its cost is zero, and a
-    kWh-per-cost ratio is never learned from or applied to it."""
-    n, kg = con.execute(
-        f"""SELECT sum(lines), sum(ccf_operational_kg(direct_kwh, gco2e_per_kwh)
-                                   + embodied_kg)
-            FROM {lines}
-            WHERE line_item_type = 'Usage' AND unblended_cost = 0 AND NOT priced
-              AND usage_amount <> 0""").fetchone()
-    if not n:
-        return ()
-    return (f"{int(n):,} usage lines billed at zero cost (covered by a reservation or savings "
-            "plan, or free tier) are estimated from their quantities "
-            f"({float(kg or 0):,.3f} kg CO2e) and add nothing to the cost column; none is "
-            "extrapolated from or priced at list cost.",)
 
 
 def storage_notes(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, ...]:

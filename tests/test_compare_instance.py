@@ -181,7 +181,10 @@ def cli(db: Path, *args: str):  # noqa: ANN201 - a click Result
     (["--from", "m9", "--to", "m6g"], "--from m9: unknown instance family or type"),
     (["--from", "m5", "--to", "m6q"], "--to m6q: unknown instance family or type (not in "
      "coefficients/instance_types.csv or accelerator_instance_types.csv); did you mean"),
-    (["--from", "n2", "--to", "m6g"], "--from n2: a gcp machine family or type"),
+    (["--from", "n2", "--to", "m6g"], "--from n2: a Google Cloud machine family or type; "
+     "compare instance supports AWS instance types only for now"),
+    (["--from", "m5", "--to", "D2s v3"], "--to D2s v3: an Azure machine family or type; "
+     "compare instance supports AWS instance types only for now"),
     (["--from", "c5", "--to", "m6g"], "--from c5: no c5 usage in 2026-10 (instance families "
      "billed: m5, m6g, p3)"),
     (["--from", "m5", "--to", "m5.xlarge"], "name the same instance types"),

@@ -201,10 +201,13 @@ def test_mapping_of_one_line_and_its_credit_row(db, tmp_path):
         "x_blended_cost": None, "x_instance_type": "n2-standard-8", "x_vcpus": 8.0,
         "resource_id": "//compute.googleapis.com/projects/a/vm-1",
         "x_line_id": None,  # the export has no line id
+        # usage.amount_in_pricing_units and usage.pricing_unit: FOCUS's PricingQuantity/Unit
+        "x_pricing_quantity": 8.0, "x_pricing_unit": "hour",
         "CAST(tags AS VARCHAR)": '{"team":"web","env":"prod"}'}
     assert credit == {**usage, "charge_category": "Credit", "consumed_quantity": None,
                       "consumed_unit": None, "pricing_unit": None, "billed_cost": -1.75,
-                      "effective_cost": -1.75, "list_cost": None}
+                      "effective_cost": -1.75, "list_cost": None, "x_pricing_quantity": None,
+                      "x_pricing_unit": None}
 
 
 def test_cost_types_region_resource_and_period_fallbacks(db, tmp_path):

@@ -174,12 +174,14 @@ def test_free_tier_and_accelerators_not_estimated_are_noted(tmp_path):
         ccf = api.report(db, methodology="ccf", by="service")
         default = api.report(db, by="service")
     free = [n for n in default.notes if "free tier" in n]
-    assert len(free) == 1 and free[0].startswith("1 usage lines billed at zero cost (covered "
+    assert len(free) == 1 and free[0].startswith("1 usage line billed at zero cost (covered "
                                                  "by a reservation or savings plan, or free "
-                                                 "tier)")
+                                                 "tier) adds nothing to the cost column: 1 "
+                                                 "estimated from its usage quantity")
     # CCF's GPU table has ten GPUs, not the H100 of a p5: said, with the instance type
-    accel = [n for n in ccf.notes if n.startswith("GPUs and accelerators not estimated")]
-    assert accel and "p5.48xlarge" in accel[0]
+    accel = [n for n in ccf.notes if n.startswith("GPUs and accelerators not counted by "
+                                                  "methodology 'ccf'")]
+    assert accel and "p5.48xlarge (Nvidia H100" in accel[0]
     assert not any(n.startswith("GPUs and accelerators not estimated") for n in default.notes)
 
 

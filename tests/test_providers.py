@@ -235,9 +235,12 @@ def test_rows_without_a_currency_beside_one_currency_are_said(tmp_path):
         october = api.report(db, by="month", month="2026-10")
     assert table.keys == ("month",)
     # (the first note says which months a report over all of them added up)
-    assert table.notes[1] == ("2 billed rows have no currency recorded (loaded by ccf_py 0.1, "
-                              "or a CUR without lineItem/CurrencyCode); they are taken to be in "
-                              "USD, the other rows' currency.")
+    assert table.notes[1] == (
+        "2 billed rows have no currency recorded (a CUR without lineItem/CurrencyCode, or data "
+        "loaded by ccf_py 0.1): their cost is added to the USD rows' (a '(none)' row when "
+        "grouped by currency). kWh-per-cost ratios are never learned across currencies: if "
+        "any is to be estimated from cost, only rows without a currency can give the ratio, "
+        "else it gets no estimate.")
     assert not any("currency" in n for n in (*table.notes[2:], *october.notes))
 
 

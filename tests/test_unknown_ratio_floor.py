@@ -103,12 +103,13 @@ def test_report_coverage_and_confidence_line(db_path):
     result = CliRunner().invoke(main, ["--db", str(db_path), "report", "--by", "month",
                                        "--month", "2026-11", "--format", "csv"])
     assert result.exit_code == 0, result.output
-    # 10.00 of NAT in a month of 10.50 of usage: 95 %
+    # 10.00 of NAT in a month of 10.50 of usage: 95 % not estimated, so the line leads with
+    # that (the 100 % from usage quantities is of the CO2e that could be found)
     assert result.stderr.splitlines()[0] == (
-        "Of the CO2e, 100.0% is estimated from usage quantities, 0.0% with fallback "
-        "coefficients and 0.0% extrapolated from cost ratios. Not estimated: 1 usage row "
-        "costing 10.00 (95% of the usage cost; too little directly estimated usage to "
-        "extrapolate from); it counts as zero.")
+        "Only 5% of the usage cost could be estimated: 1 usage row costing 10.00 (95%) got "
+        "no estimate (too little directly estimated usage to extrapolate from) and counts as "
+        "zero. Of the CO2e found, 100.0% is estimated from usage quantities, 0.0% with "
+        "fallback coefficients and 0.0% extrapolated from cost ratios.")
     assert "Not estimated" not in result.stdout
     # CSV has no place for notes: they all follow on stderr (one day of November is loaded)
     assert "Partial month 2026-11: 1 of 30 days loaded (2026-11-01 to 2026-11-01); totals " \

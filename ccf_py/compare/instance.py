@@ -63,14 +63,19 @@ class Catalog:
             return name, found
         other = _other_provider(name)
         if other:
-            raise ConfigError(f"{option} {spec}: a {other} machine family or type; compare "
-                              "instance handles AWS instance types so far")
+            raise ConfigError(f"{option} {spec}: {PROVIDER_NAMES.get(other, other)} "
+                              "machine family or type; compare instance supports AWS "
+                              "instance types only for now")
         pool = sorted(self.types() | {self.family(t) for t in self.types()})
         near = difflib.get_close_matches(name, pool, n=3)
         hint = f"; did you mean {', '.join(near)}?" if near else ""
         raise ConfigError(f"{option} {spec}: unknown instance family or type (not in "
                           f"coefficients/instance_types.csv or accelerator_instance_types.csv)"
                           f"{hint}")
+
+
+# how the error names another provider's family ("an Azure ...": the article with the name)
+PROVIDER_NAMES = {"gcp": "a Google Cloud", "azure": "an Azure", "oci": "an Oracle Cloud"}
 
 
 def _other_provider(name: str) -> str | None:

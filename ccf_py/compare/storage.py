@@ -273,6 +273,18 @@ def _assumptions(con: duckdb.DuckDBPyConnection, old: StorageClass, new: Storage
     return tuple(out)
 
 
+# Charges of each provider's object storage that the comparison leaves out (its own words)
+NOT_INCLUDED = {
+    "aws": ("request and lifecycle-transition charges (per object), data transfer out, "
+            "Intelligent-Tiering monitoring fees, restore copies of archived objects"),
+    "gcp": ("operation charges (Class A and B, per request), data transfer out, Autoclass "
+            "management fees"),
+    "azure": ("read, write and list operation charges, data transfer out, geo-replication "
+              "data transfer, rehydration of archived blobs"),
+    "": "request charges and data transfer out",
+}
+
+
 def _notes(old: StorageClass, new: StorageClass, before: Scenario, after: Scenario,
            even: dict, usages: list[Usage], factors: dict) -> tuple[str, ...]:
     def money(v: float | None) -> str:
@@ -297,9 +309,7 @@ def _notes(old: StorageClass, new: StorageClass, before: Scenario, after: Scenar
                          f"{', '.join(dict.fromkeys(s.unpriced))}: cost unknown.")
         elif s.cost_parts["retrieval"] is None:
             notes.append(f"{s.class_id}: no retrieval price recorded: cost unknown.")
-    notes.append("Not included: request and lifecycle-transition charges (per object), "
-                 "data transfer out, Intelligent-Tiering monitoring fees, restore copies "
-                 "of archived objects.")
+    notes.append(f"Not included: {NOT_INCLUDED.get(old.provider, NOT_INCLUDED[''])}.")
     if any(factors[u.region][2] for u in usages):
         notes.append("A region without a grid factor uses its provider's average.")
     return tuple(notes)

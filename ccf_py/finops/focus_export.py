@@ -46,7 +46,9 @@ FOCUS_12: dict[str, tuple[str | None, str]] = {
     "CapacityReservationStatus": (None, "VARCHAR"),
     "ChargeCategory": ("b.charge_category", "VARCHAR"),
     "ChargeClass": (None, "VARCHAR"),  # NULL: not a correction (no source says otherwise)
-    "ChargeDescription": (None, "VARCHAR"),
+    # GCP's SKU description / Azure's meter name: what their FOCUS exports write here, and
+    # what ccf-py ingest gives their classifiers (AWS: x_UsageType)
+    "ChargeDescription": ("$description", "VARCHAR"),
     "ChargeFrequency": (None, "VARCHAR"),
     "ChargePeriodEnd": ("b.charge_period_end", _TS),
     "ChargePeriodStart": ("b.charge_period_start", _TS),
@@ -71,8 +73,8 @@ FOCUS_12: dict[str, tuple[str | None, str]] = {
     "PricingCurrencyContractedUnitPrice": (None, "DOUBLE"),
     "PricingCurrencyEffectiveCost": (None, "DOUBLE"),
     "PricingCurrencyListUnitPrice": (None, "DOUBLE"),
-    "PricingQuantity": (None, "DOUBLE"),
-    "PricingUnit": ("b.pricing_unit", "VARCHAR"),
+    "PricingQuantity": ("$pricing_quantity", "DOUBLE"),
+    "PricingUnit": ("$pricing_unit", "VARCHAR"),
     "ProviderName": ("$provider", "VARCHAR"),
     "PublisherName": (None, "VARCHAR"),
     "RegionId": ("b.region_id", "VARCHAR"),
@@ -84,8 +86,8 @@ FOCUS_12: dict[str, tuple[str | None, str]] = {
     "ServiceName": ("b.service_name", "VARCHAR"),
     "ServiceSubcategory": (None, "VARCHAR"),
     "SkuId": (None, "VARCHAR"),
-    "SkuMeter": (None, "VARCHAR"),
-    "SkuPriceDetails": (None, "JSON"),
+    "SkuMeter": ("$meter", "VARCHAR"),
+    "SkuPriceDetails": ("$price_details", "JSON"),
     "SkuPriceId": (None, "VARCHAR"),
     "SubAccountId": ("b.sub_account_id", "VARCHAR"),
     "SubAccountName": (None, "VARCHAR"),
@@ -120,6 +122,7 @@ EXTENSIONS: dict[str, tuple[str, str]] = {
     "x_UsageType": ("b.x_usage_type", "VARCHAR"),
     "x_LineItemType": ("b.x_line_item_type", "VARCHAR"),
     "x_InstanceType": ("b.x_instance_type", "VARCHAR"),
+    "x_BlendedCost": ("b.x_blended_cost", "DOUBLE"),  # AWS: the cost CCF's ratios use
     "x_SourceFile": ("b.source_file", "VARCHAR"),
     "x_EnergyKWh": ("e.energy_kwh", "DOUBLE"),
     "x_GpuEnergyKWh": ("e.gpu_energy_kwh", "DOUBLE"),
@@ -130,6 +133,28 @@ EXTENSIONS: dict[str, tuple[str, str]] = {
     "x_CarbonUsageClass": ("e.usage_class", "VARCHAR"),
     "x_CarbonMethodology": ("$methodology", "VARCHAR"),
 }
+
+
+# What ccf-py ingest needs to estimate the rows again as they were (README, "ccf-py export
+# focus"): the usage keys each provider's classifier reads, where that provider's own FOCUS
+# export puts them. SkuPriceDetails holds FOCUS's InstanceType and CoreCount properties.
+_GCP_AZURE = "b.provider_name IN ('gcp', 'azure')"
+ROUND_TRIP: dict[str, str] = {
+    "$description": f"CASE WHEN {_GCP_AZURE} THEN b.x_usage_type END",
+    "$meter": "CASE WHEN b.provider_name = 'azure' THEN b.x_usage_type END",
+    "$price_details": (
+        "CASE WHEN b.x_instance_type IS NOT NULL AND b.x_vcpus IS NOT NULL "
+        "THEN json_object('InstanceType', b.x_instance_type, 'CoreCount', b.x_vcpus) "
+        "WHEN b.x_instance_type IS NOT NULL THEN json_object('InstanceType', b.x_instance_type) "
+        "WHEN b.x_vcpus IS NOT NULL THEN json_object('CoreCount', b.x_vcpus) END"),
+    # the unit prices are per (GCP: hour for usage measured in seconds), where the source
+    # says it; else the unit the consumed quantity is billed in
+    "$pricing_quantity": "b.x_pricing_quantity",
+    "$pricing_unit": "coalesce(b.x_pricing_unit, b.pricing_unit)",
+}
+# a database written before x_pricing_quantity / x_pricing_unit
+OLD_DATABASE: dict[str, str | None] = {"$pricing_quantity": None,
+                                       "$pricing_unit": "b.pricing_unit"}
 
 
 @dataclass(frozen=True)
@@ -171,12 +196,15 @@ def select_sql(con: duckdb.DuckDBPyConnection, month: date, focus_version: str,
     provider = ("CASE b.provider_name " + " ".join(
         f"WHEN '{k}' THEN '{v}'" for k, v in PROVIDER_DISPLAY.items())
         + " ELSE b.provider_name END")
-    fixed = {"$provider": provider, "$methodology": f"'{methodology}'"}
+    fixed = {"$provider": provider, "$methodology": f"'{methodology}'", **ROUND_TRIP}
     exprs = []
     for name, (source, typ) in {**columns(focus_version), **EXTENSIONS}.items():
         sql = fixed.get(source or "", source)
-        # columns an older database lacks (read-only opens never add them): NULL
-        if sql is None or not set(re.findall(r"\bb\.(\w+)", sql)) <= present:
+        # columns an older database lacks (read-only opens never add them): NULL, or the
+        # expression's fallback
+        if sql is not None and not set(re.findall(r"\bb\.(\w+)", sql)) <= present:
+            sql = OLD_DATABASE.get(source or "")
+        if sql is None:
             sql = "NULL"
         exprs.append(f"CAST({sql} AS {typ}) AS {name}")
     return (f"SELECT {', '.join(exprs)} FROM {TABLE} b "

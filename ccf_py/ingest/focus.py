@@ -20,13 +20,15 @@ category. The ``x_`` columns the providers add to their FOCUS exports give those
 | region_id | RegionId, RegionName |
 | consumed_quantity | ConsumedQuantity (Usage rows only, as for AWS) |
 | consumed_unit | ConsumedUnit normalized [3] (Usage rows only) |
-| pricing_unit | aws: x_PricingUnit; then PricingUnit (as written) |
+| pricing_unit | aws: x_PricingUnit; gcp: ConsumedUnit in GCP's spelling [7]; then PricingUnit |
+| x_pricing_quantity | PricingQuantity |
+| x_pricing_unit | PricingUnit (as written) |
 | billed_cost | BilledCost |
 | effective_cost | EffectiveCost |
 | list_cost | ListCost |
 | billing_currency | BillingCurrency |
-| x_line_item_type | aws: x_LineItemType when the export has it; else NULL |
-| x_blended_cost | NULL |
+| x_line_item_type | x_LineItemType when the export has it (AWS; Azure charge type); else NULL |
+| x_blended_cost | x_BlendedCost (ccf-py export focus); else NULL |
 | x_instance_type | SkuPriceDetails InstanceType [4]; azure: x_SkuDetails ServiceType; [5] |
 | x_vcpus | SkuPriceDetails CoreCount [4]; azure: x_SkuDetails VCPUs; NULL if not a number |
 | resource_id | ResourceId |
@@ -47,6 +49,9 @@ JSON counts as no properties (it is a property bag, not a cost).
 FOCUS 1.0 exports carry the instance type only in the description.
 [6] as for AWS (``ccf_py.ingest.aws_cur.tag_key``) so ``--by tag:CostCenter`` finds them; a key
 that snake-cases to an earlier key is dropped; ``{}`` is NULL.
+[7] GCP's classifier keys on its export's usage.unit (``seconds``, ``byte-seconds``); a
+ConsumedUnit in FOCUS's unit format (``Seconds``, ``B-Seconds``, as ``ccf-py export focus``
+writes it) is turned back through ``coefficients/units.csv``'s gcp rows.
 
 The text ``NULL`` is NULL in every column (FOCUS CSV writers spell null that way). Column names
 match without regard to case. A file of another FOCUS dataset (1.3 contract commitments) or one
@@ -339,14 +344,23 @@ def _plan(src: Source, columns: list[tuple[str, str]], load_id: int) -> FilePlan
             "aws": [cols.first(["x_UsageType"])],
             "azure": [cols.first(["x_SkuMeterName", "SkuMeter"])]}, [desc]),
         # the unit the consumed quantity is in, as the provider's classifier knows it: AWS's
-        # own pricing unit; GCP's usage.unit (seconds, byte-seconds) is FOCUS's ConsumedUnit
-        "pricing_unit": _by_provider(provider, {"aws": [cols.first(["x_PricingUnit"])],
-                                                "gcp": [cols.first(["ConsumedUnit"])]},
-                                     [cols.first(["PricingUnit"])]),
+        # own pricing unit; GCP's usage.unit (seconds, byte-seconds) is FOCUS's ConsumedUnit,
+        # written as GCP spells it or in FOCUS's unit format (Seconds, B-Seconds: ccf-py
+        # export focus), which is turned back into GCP's spelling
+        "pricing_unit": _by_provider(provider, {
+            "aws": [cols.first(["x_PricingUnit"])],
+            "gcp": [units.native_unit_sql("gcp", f"trim({cols.first(['ConsumedUnit'])})")]},
+            [cols.first(["PricingUnit"])]),
         **{k: cols.first([v], "DOUBLE") for k, v in NUMBERS.items()},
-        "x_line_item_type": _by_provider(provider, {"aws": [cols.first(["x_LineItemType"])]},
-                                         []),
-        "x_blended_cost": "CAST(NULL AS DOUBLE)",
+        # AWS's line item type, or Azure's charge type (UnusedReservation...) where the file
+        # has the column (AWS FOCUS exports, ccf-py export focus)
+        "x_line_item_type": cols.first(["x_LineItemType"]),
+        # PricingQuantity / PricingUnit as written, for the FOCUS export (never estimated from)
+        "x_pricing_quantity": cols.first(["PricingQuantity"], "DOUBLE"),
+        "x_pricing_unit": cols.first(["PricingUnit"]),
+        # AWS's blended cost (the ccf methodology's ratio basis) where a file has it
+        # (ccf-py export focus); else NULL
+        "x_blended_cost": cols.first(["x_BlendedCost"], "DOUBLE"),
         "x_instance_type": _instance_type_sql(cols, provider, spd, details),
         "x_vcpus": _vcpus_sql(provider, spd, details),
         "tags": _tags_sql(cols),

@@ -20,6 +20,8 @@ with the same nesting, or as CSV with flattened names (``service.description`` o
 | consumed_quantity | ConsumedQuantity | usage.amount on Usage rows, else NULL |
 | consumed_unit | ConsumedUnit | usage.unit normalized (coefficients/units.csv), Usage rows only |
 | pricing_unit | PricingUnit | usage.unit as written (NULL on credit rows) |
+| x_pricing_quantity | PricingQuantity | usage.amount_in_pricing_units on Usage rows, else NULL |
+| x_pricing_unit | PricingUnit | usage.pricing_unit ('hour', 'gibibyte month') on Usage rows |
 | billed_cost | BilledCost | cost; credit rows: sum(credits[].amount) |
 | effective_cost | EffectiveCost | = billed_cost |
 | list_cost | ListCost | cost_at_list (NULL on credit rows) |
@@ -97,6 +99,8 @@ FIELDS: dict[str, tuple[tuple[str, ...], str]] = {
     "location": (("location.location",), "VARCHAR"),
     "usage_amount": (("usage.amount",), "DOUBLE"),
     "usage_unit": (("usage.unit",), "VARCHAR"),
+    "usage_pricing_amount": (("usage.amount_in_pricing_units",), "DOUBLE"),
+    "usage_pricing_unit": (("usage.pricing_unit",), "VARCHAR"),
     "cost": (("cost",), "DOUBLE"),
     "cost_at_list": (("cost_at_list",), "DOUBLE"),
     "currency": (("currency",), "VARCHAR"),
@@ -406,6 +410,10 @@ def _plan(con: duckdb.DuckDBPyConnection, src: Source, load_id: int) -> FilePlan
         f"CASE WHEN NOT g.credit_row AND {usage} THEN "
         f"{units.consumed_unit_sql(PROVIDER, 'g.usage_unit')} END AS consumed_unit",
         "CASE WHEN NOT g.credit_row THEN g.usage_unit END AS pricing_unit",
+        # what the FOCUS export writes as PricingQuantity / PricingUnit (never estimated from)
+        f"CASE WHEN NOT g.credit_row AND {usage} THEN g.usage_pricing_amount END "
+        "AS x_pricing_quantity",
+        f"CASE WHEN NOT g.credit_row AND {usage} THEN g.usage_pricing_unit END AS x_pricing_unit",
         "CASE WHEN g.credit_row THEN g.credit_total ELSE g.cost END AS billed_cost",
         "CASE WHEN g.credit_row THEN g.credit_total ELSE g.cost END AS effective_cost",
         "CASE WHEN NOT g.credit_row THEN g.cost_at_list END AS list_cost",

@@ -31,6 +31,13 @@ for custom columns). Units are FOCUS's: costs in ``billing_currency``, ``consume
 | resource_id | ResourceId | lineItem/ResourceId |
 | tags | Tags (JSON) | resourceTags/* |
 | x_line_id | – | identity/LineItemId (the source's own line id; NULL where a source has none) |
+| x_pricing_quantity | PricingQuantity | NULL (GCP: usage.amount_in_pricing_units) |
+| x_pricing_unit | PricingUnit | NULL (GCP: usage.pricing_unit, e.g. hour) |
+
+``x_pricing_quantity`` / ``x_pricing_unit`` are kept where a source prices usage in another
+unit than it measures it (GCP bills seconds at a price per hour; FOCUS files' PricingQuantity
+and PricingUnit): the FOCUS export writes them back. Estimates never read them
+(``pricing_unit`` is the classifiers' key).
 """
 
 from __future__ import annotations
@@ -55,6 +62,9 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
 ALTER TABLE billed_lines ADD COLUMN IF NOT EXISTS charge_period_end TIMESTAMP;
 -- added for the FOCUS export (issue 8): the source's line id, so carbon columns join back
 ALTER TABLE billed_lines ADD COLUMN IF NOT EXISTS x_line_id VARCHAR;
+-- added for the FOCUS export's PricingQuantity / PricingUnit (GCP prices seconds per hour)
+ALTER TABLE billed_lines ADD COLUMN IF NOT EXISTS x_pricing_quantity DOUBLE;
+ALTER TABLE billed_lines ADD COLUMN IF NOT EXISTS x_pricing_unit VARCHAR;
 CREATE TABLE IF NOT EXISTS ingest_log (
     load_id BIGINT, loaded_at TIMESTAMP, source VARCHAR, files INTEGER, rows BIGINT,
     billing_periods VARCHAR, replaced_rows BIGINT);

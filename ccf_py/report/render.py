@@ -56,7 +56,9 @@ def render_table(table: ReportTable, fmt: str) -> str:
 def confidence_line(coverage: Sequence[CoverageRow], methodology: str = "default") -> str:
     """One line saying how far to trust a report: the shares of its CO2e estimated from usage
     quantities, with fallback coefficients and extrapolated from cost ratios, and the usage
-    that could not be estimated at all (it counts as zero), with its share of the usage cost."""
+    that could not be estimated at all (it counts as zero), with its share of the usage cost;
+    when that share is half or more, the line starts with it ("Only 2% of the usage cost could
+    be estimated: ..."), so the shares of what was found cannot read as confidence."""
     total = sum(c.co2e_total_kg for c in coverage)
     share = {p: sum(c.co2e_total_kg for c in coverage if c.path == p) / total if total else 0.0
              for p in ("direct", "fallback", "from_cost")}
@@ -73,27 +75,68 @@ def confidence_line(coverage: Sequence[CoverageRow], methodology: str = "default
         rows = sum(c.rows for c in missing)
         why = ("CCF's methodology gives them no estimate" if methodology == "ccf" else
                "too little directly estimated usage to extrapolate from")
+        shares = _unestimated_shares(coverage, missing)
+        if max(shares.values()) >= MOSTLY_UNESTIMATED:  # the shares above would hide it
+            return _mostly_unestimated(line, rows, coverage, missing, shares, why, bool(total))
         line += (f". Not estimated: {rows:,} usage row{'s' if rows != 1 else ''} costing "
                  f"{_missing_cost(coverage, missing)}; "
                  f"{why}); {'they count' if rows != 1 else 'it counts'} as zero")
     return line + "."
 
 
+def _unestimated_shares(coverage: Sequence[CoverageRow],
+                        missing: Sequence[CoverageRow]) -> dict[str, float]:
+    """Per currency: the share of the usage cost (absolute) that got no estimate. Shares, not
+    amounts, so currencies are never added."""
+    out = {}
+    for code in sorted({c.currency for c in coverage}):
+        usage = sum(abs(c.cost) for c in coverage if c.path != "non_usage"
+                    and c.currency == code)
+        lost = abs(sum(c.cost for c in missing if c.currency == code))
+        out[code] = lost / usage if usage else 0.0
+    return out or {"": 0.0}
+
+
 def _missing_cost(coverage: Sequence[CoverageRow], missing: Sequence[CoverageRow]) -> str:
     """"3.40 (2% of the usage cost" (without the closing parenthesis), per currency when the
     coverage is in several: costs are never added across currencies."""
-    def share(code: str) -> float:
-        usage = sum(abs(c.cost) for c in coverage if c.path != "non_usage"
-                    and c.currency == code)
-        return abs(sum(c.cost for c in missing if c.currency == code)) / usage if usage else 0
-
-    codes = sorted({c.currency for c in coverage})
+    shares = _unestimated_shares(coverage, missing)
     cost = currency.fold_unknown((c.currency, c.cost) for c in missing)
-    if len(codes) <= 1:
-        return f"{currency.format_costs(cost)} ({share(codes[0] if codes else ''):.0%} of " \
+    if len(shares) <= 1:
+        return f"{currency.format_costs(cost)} ({next(iter(shares.values())):.0%} of " \
                "the usage cost"
-    shares = ", ".join(f"{currency.label(c)} {share(c):.0%}" for c in codes if c in cost)
-    return f"{currency.format_costs(cost)} (of the usage cost in each currency: {shares}"
+    listed = ", ".join(f"{currency.label(c)} {v:.0%}" for c, v in shares.items() if c in cost)
+    return f"{currency.format_costs(cost)} (of the usage cost in each currency: {listed}"
+
+
+# from this share of the usage cost without an estimate (in any one currency), the confidence
+# line starts with it
+MOSTLY_UNESTIMATED = 0.5
+
+
+def _mostly_unestimated(shares_line: str, rows: int, coverage: Sequence[CoverageRow],
+                        missing: Sequence[CoverageRow], shares: Mapping[str, float], why: str,
+                        found: bool) -> str:
+    """The confidence line when most of the usage cost (of one currency at least) got no
+    estimate: that first, then how the CO2e that was found was estimated (``shares_line``:
+    'Of the CO2e, ...')."""
+    cost = currency.fold_unknown((c.currency, c.cost) for c in missing)
+    if len(shares) == 1:
+        unestimated = next(iter(shares.values()))
+        estimated = 1 - unestimated
+        head = ("None of the usage cost could be estimated" if estimated <= 0 else
+                "Less than 1% of the usage cost could be estimated" if estimated < 0.005 else
+                f"Only {estimated:.0%} of the usage cost could be estimated")
+        lost = f"{currency.format_costs(cost)} ({unestimated:.0%})"
+    else:
+        head = ("Most of the usage cost could not be estimated in "
+                + ", ".join(currency.label(c) for c, v in shares.items()
+                            if v >= MOSTLY_UNESTIMATED))
+        lost = _missing_cost(coverage, missing) + ")"
+    tail = (shares_line.replace("Of the CO2e, ", "Of the CO2e found, ", 1) if found
+            else "No CO2e was found")
+    return (f"{head}: {rows:,} usage row{'s' if rows != 1 else ''} costing {lost} got no "
+            f"estimate ({why}) and count{'' if rows != 1 else 's'} as zero. {tail}.")
 
 
 # --- cell formatting -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ SELECT
   e.service.description AS service_description,
   e.sku.description AS sku_description,
   e.usage.unit AS usage_unit,
+  e.usage.pricing_unit AS pricing_unit,
   IFNULL(e.location.region, e.location.location) AS region,
   machine_spec.value AS machine_spec,
   cores.value AS cores,
@@ -18,6 +19,7 @@ SELECT
   e.currency AS currency,
   e.invoice.month AS invoice_month,
   SUM(e.usage.amount) AS usage_amount,
+  SUM(e.usage.amount_in_pricing_units) AS pricing_amount,
   SUM(e.cost) AS cost,
   SUM(e.cost_at_list) AS cost_at_list,
   SUM(IFNULL((SELECT SUM(c.amount) FROM UNNEST(e.credits) AS c), 0)) AS credits
@@ -28,4 +30,4 @@ LEFT JOIN UNNEST(e.system_labels) AS cores
   ON cores.key = 'compute.googleapis.com/cores'
 WHERE e.invoice.month = '__INVOICE_MONTH__'
 GROUP BY usage_day, billing_account_id, project_id, service_description, sku_description,
-  usage_unit, region, machine_spec, cores, cost_type, currency, invoice_month
+  usage_unit, pricing_unit, region, machine_spec, cores, cost_type, currency, invoice_month

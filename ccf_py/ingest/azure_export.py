@@ -85,10 +85,10 @@ from ccf_py.ingest.files import (
     blank_to_null,
     damaged,
     describe,
-    first_line,
     is_parquet,
     qident,
     qstr,
+    read_failure,
     reader_sql,
     typed,
 )
@@ -366,8 +366,7 @@ def _guess(con: duckdb.DuckDBPyConnection, src: Source, cols: _Columns
             formats[role] = ("mdy" if mdy > iso else "iso") if filled else _sample_format(
                 con, reader, cols.sql(role))  # blank in the sample: look further
     except duckdb.Error as exc:
-        raise damaged(src) or InputError(
-            src.name, f"not a readable Azure cost export: {first_line(exc)}") from None
+        raise read_failure(con, src, exc, "Azure cost export") from None
     kind = _kind_of(src, is_amortized, is_actual)
     if rows < SAMPLE_ROWS or is_amortized:
         return _Kind(kind), formats
@@ -399,8 +398,7 @@ def _prescan(con: duckdb.DuckDBPyConnection, src: Source, cols: _Columns
             f"FROM (SELECT {', '.join(keys)}{counts} FROM {reader} GROUP BY ALL)").fetchone()
         formats = {role: _sample_format(con, reader, cols.sql(role)) for role in dates}
     except duckdb.Error as exc:
-        raise damaged(src) or InputError(
-            src.name, f"not a readable Azure cost export: {first_line(exc)}") from None
+        raise read_failure(con, src, exc, "Azure cost export") from None
     return _Kind(_kind_of(src, *row), scanned=True), formats
 
 

@@ -22,6 +22,8 @@ import gzip
 import importlib
 import io
 import json
+import os
+import shlex
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -96,14 +98,60 @@ def group_by_kind(sources: Sequence[Source],
                   detected: Callable[[str, str], None] | None = None
                   ) -> dict[str, list[Source]]:
     """Sources by kind, kinds in :data:`INGESTORS` order, files in their given order; every
-    file is detected (and reported to ``detected``) before this returns."""
+    file is detected (and reported to ``detected``) before this returns.
+
+    Raises:
+        InputError: a file is not a billing export of a known kind; among several files the
+            message adds that nothing was loaded and how to name the billing files alone.
+    """
     found: dict[str, list[Source]] = {}
+    unknown: list[tuple[Source, InputError]] = []
     for src in sources:
-        kind = detect(src)
+        try:
+            kind = detect(src)
+        except InputError as exc:
+            if len(sources) == 1:
+                raise
+            unknown.append((src, exc))
+            continue
         if detected:
             detected(src.name, kind)
         found.setdefault(kind, []).append(src)
+    if unknown:
+        raise _not_all_billing(unknown, [src for group in found.values() for src in group])
     return {kind: found[kind] for kind in INGESTORS if kind in found}
+
+
+def _not_all_billing(unknown: list[tuple[Source, InputError]], known: list[Source]
+                     ) -> InputError:
+    """Several files (a folder, a glob) of which some are not billing exports of a known kind:
+    nothing loads (skipping a billing file whose header is damaged would lose its costs
+    quietly), and the one line says how to load the others."""
+    src, exc = unknown[0]
+    reason = str(exc).removeprefix(f"{src.name}: ")
+    expected = f"; {EXPECTED}"
+    core, tail = ((reason[:-len(expected)], expected) if reason.endswith(expected)
+                  else (reason, ""))
+    others = [u.name for u, _ in unknown[1:]]
+    more = (f" (nor is {', '.join(others[:3])}{', ...' if len(others) > 3 else ''})"
+            if others else "")
+    return InputError(src.name, f"{core}{more}, so nothing was loaded; if it is not billing "
+                      f"data, {_load_without([u for u, _ in unknown], known)}{tail}")
+
+
+def _load_without(unknown: list[Source], known: list[Source]) -> str:
+    """How to name the billing files alone: a glob of their common ending in their one
+    folder when it leaves every unknown file out, else in words."""
+    names = [Path(src.name) for src in known]
+    ending = os.path.commonprefix([n.name[::-1] for n in names])[::-1] if names else ""
+    ending = ending[ending.find("."):] if "." in ending else ""
+    folders = {n.parent for n in names}
+    local = not any("://" in src.name for src in known)  # an s3:// prefix takes no glob
+    if (local and ending and len(folders) == 1
+            and not any(u.name.endswith(ending) for u in unknown)):
+        pattern = str(folders.pop() / f"*{ending}")
+        return f"name the billing files without it, e.g. ccf-py ingest {shlex.quote(pattern)}"
+    return "name the billing files without it (one by one, or a glob that leaves it out)"
 
 
 def ingestor(kind: str) -> Callable[..., Any]:

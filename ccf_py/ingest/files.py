@@ -13,7 +13,7 @@ import csv
 import gzip
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -81,9 +81,21 @@ def describe(con: duckdb.DuckDBPyConnection, src: Source, what: str
     try:
         rows = con.execute(f"DESCRIBE SELECT * FROM {reader}", [str(src.path)]).fetchall()
     except duckdb.Error as exc:
-        raise damaged(src) or InputError(
-            src.name, f"not a readable {what}: {first_line(exc)}") from None
+        raise read_failure(con, src, exc, what) from None
     return [(r[0], r[1]) for r in rows]
+
+
+def read_failure(con: duckdb.DuckDBPyConnection, src: Source, exc: duckdb.Error,
+                 what: str) -> InputError:
+    """One line for a file that a read before its load (a header, a first look at its rows)
+    failed on: a damaged download, a row that does not split into the header's columns, else
+    DuckDB's own first line. ``what`` names the kind of file."""
+    from ccf_py.ingest.load import statement_failed  # load imports this module
+
+    statement_failed(con)
+    line = _CSV_LINE.search(str(exc))
+    return (damaged(src, int(line.group(1)) if line else None) or row_problem(src, exc)
+            or InputError(src.name, f"not a readable {what}: {first_line(exc)}"))
 
 
 @dataclass(frozen=True)
@@ -132,14 +144,29 @@ def typed(column_sql: str, source_type: str, typ: str) -> str:
     return f"CAST({text} AS {typ})"
 
 
+# RFC 4180, as every provider writes its CSV exports. Said, not sniffed: DuckDB's sniffer
+# guesses the dialect from the first 20,480 rows, and one damaged row among them (a cut line,
+# a stray quote) made it pick another one ('|', no quotes: one column), so a damaged row ended
+# as "column not found"; read as RFC 4180, the reader stops at that row and names its line.
+_CSV_DIALECT = "header=true, auto_detect=false, delim=',', quote='\"', escape='\"'"
+
+
 def reader_sql(src: Source, parquet: bool, parsed: dict[str, str] | None = None, *,
             row_number: bool = False) -> str:
+    """The reader call of one file. A CSV's columns are named from its first line
+    (:func:`csv_header`) and are text but for ``parsed`` (name -> type DuckDB's reader
+    parses); a header that DuckDB would name its own way is left to DuckDB's sniffer."""
     path = qstr(str(src.path))
     if parquet:
         return f"read_parquet({path}{', file_row_number=true' if row_number else ''})"
-    spec = ", ".join(f"{qstr(k)}: {qstr(v)}" for k, v in (parsed or {}).items())
-    types = f", types={{{spec}}}" if spec else ""
-    return f"read_csv({path}, header=true, all_varchar=true{types})"
+    parsed = parsed or {}
+    header = csv_header(src.path)
+    if header is None:  # another delimiter, blank or repeated names: as DuckDB names them
+        spec = ", ".join(f"{qstr(k)}: {qstr(v)}" for k, v in parsed.items())
+        types = f", types={{{spec}}}" if spec else ""
+        return f"read_csv({path}, header=true, all_varchar=true{types})"
+    spec = ", ".join(f"{qstr(name)}: {qstr(parsed.get(name, 'VARCHAR'))}" for name in header)
+    return f"read_csv({path}, {_CSV_DIALECT}, columns={{{spec}}})"
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 
@@ -162,7 +189,7 @@ def input_error(con: duckdb.DuckDBPyConnection, plan: FilePlan,
     text = str(exc)
     line, column, value = (_CSV_LINE.search(text), _CSV_COLUMN.search(text),
                            _CSV_VALUE.search(text))
-    broken = damaged(src, int(line.group(1)) if line else None)
+    broken = damaged(src, int(line.group(1)) if line else None) or row_problem(src, exc)
     if broken:
         return broken
     if "NOT NULL constraint failed" in text and "billing_period" in text:
@@ -298,3 +325,106 @@ def _count_lines(path: Path) -> int:
         while chunk := raw.read(1 << 20):
             count += chunk.count(b"\n")
     return count
+
+
+# DuckDB's words for a row its CSV reader could not split into the header's columns
+_ROW_ERRORS = ("Expected Number of Columns", "unterminated quote",
+               "state machine reached an invalid state")
+
+_CSV_FIELDS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+_FIX_ROW = "a damaged row; download the file again, or repair or remove that line"
+
+
+def row_problem(src: Source, exc: duckdb.Error) -> InputError | None:
+    """A CSV row with more or fewer fields than the header, or a quote never closed, as one
+    line naming the line in the file: DuckDB's reader names the row (the header is row 1)
+    but counts a value spanning lines as one, counts no more than one field too many, and
+    names no row at all for a line end unlike the others. The file is read once more with
+    Python's csv module up to that row (error path only; ~100 MB/s)."""
+    text = str(exc)
+    if is_parquet(src.path.name) or not any(words in text for words in _ROW_ERRORS):
+        return None
+    header = csv_header(src.path)
+    if header is None:
+        return None
+    width = len(header)
+    at = _CSV_LINE.search(text)
+    row = int(at.group(1)) if at else None
+    quote = "unterminated quote" in text
+    found = _first_bad_row(src.path, width, row)
+    if found is not None:
+        line, bad_row, what = found
+        if quote and bad_row == row and what.startswith("has "):
+            what = _UNCLOSED  # Python's reader closes the quote somewhere further on
+        return InputError(src.name, f"{what}: {_FIX_ROW}", row=line)
+    if row is None:
+        return None
+    counts = _CSV_FIELDS.search(text)
+    if quote or counts is None:
+        return InputError(src.name, f"{_UNCLOSED}: {_FIX_ROW}", row=row)
+    expected, seen = int(counts.group(1)), int(counts.group(2))
+    fields = f"more than {expected}" if seen > expected else str(seen)
+    return InputError(src.name, f"has {fields} fields, the header has {expected}: {_FIX_ROW}",
+                      row=row)
+
+
+_UNCLOSED = "a quoted value that starts on this line is never closed (unterminated quote)"
+
+# DuckDB's longest row (its max_line_size): a quote open for longer is never closed
+_MAX_ROW_BYTES = 2_097_152
+
+
+def _first_bad_row(path: Path, width: int, last_row: int | None
+                   ) -> tuple[int, int, str] | None:
+    """(line in the file where it starts, row number as DuckDB counts it, what is wrong) of
+    the first row that does not have ``width`` fields, whose quote is never closed, or whose
+    line end differs from the header's (DuckDB reads one kind of line end per file), up to
+    row ``last_row``. Rows are told apart by counting quotes per line (an odd count opens or
+    closes a value spanning lines) and fields by counting commas outside quotes: a few
+    times faster than Python's csv module."""
+    opener = gzip.open if is_gzip(path) else open
+    try:
+        with opener(path, "rb") as fh:
+            return _scan_rows(fh, width, last_row)
+    except (OSError, EOFError, *_INFLATE_ERRORS):
+        return None
+
+
+def _scan_rows(fh: Iterator[bytes], width: int, last_row: int | None
+               ) -> tuple[int, int, str] | None:
+    line = row = 0
+    start, parts, size, inside, header_end = 1, [], 0, False, b""
+    for text in fh:  # split at b"\n" only: a \r\n line keeps both
+        line += 1
+        parts.append(text)
+        size += len(text)
+        inside ^= bool(text.count(b'"') & 1)
+        if inside:
+            if size > _MAX_ROW_BYTES:
+                return start, row + 1, _UNCLOSED
+            continue
+        row += 1
+        raw = parts[0] if len(parts) == 1 else b"".join(parts)
+        end = raw[len(raw.rstrip(b"\r\n")):]
+        if row == 1:
+            header_end = end
+        elif raw.strip(b"\r\n"):  # DuckDB skips a blank line (and counts it)
+            fields = _field_count(raw)
+            if fields != width:
+                return start, row, f"has {fields} fields, the header has {width}"
+            if end and end != header_end:
+                return (line, row, f"ends with {end.decode()!r} where the header ends with "
+                        f"{header_end.decode()!r} (mixed line ends)")
+        if last_row is not None and row >= last_row:
+            return None
+        start, parts, size = line + 1, [], 0
+    return (start, row + 1, _UNCLOSED) if inside else None
+
+
+def _field_count(raw: bytes) -> int:
+    """Fields of one RFC 4180 row: its commas outside quotes, which are those between the
+    quotes of even position (a doubled quote inside a value opens and closes nothing)."""
+    if b'"' not in raw:
+        return raw.count(b",") + 1
+    return sum(part.count(b",") for part in raw.split(b'"')[::2]) + 1

@@ -68,12 +68,12 @@ from ccf_py.ingest.files import (
     FilePlan,
     blank_to_null,
     csv_header,
-    damaged,
-    first_line,
     gzip_problem,
     is_gzip,
     qident,
     qstr,
+    read_failure,
+    reader_sql,
     typed,
 )
 from ccf_py.ingest.load import IngestResult, load
@@ -312,8 +312,7 @@ def _describe(con: duckdb.DuckDBPyConnection, src: Source, reader: str
     try:
         rows = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
     except duckdb.Error as exc:
-        raise damaged(src) or InputError(
-            src.name, f"not a readable billing export file: {first_line(exc)}") from None
+        raise read_failure(con, src, exc, "billing export file") from None
     columns = {r[0]: r[1] for r in rows}
     nested: set[str] = set()
     for name, typ in list(columns.items()):
@@ -336,7 +335,7 @@ def _reader(src: Source, fmt: str) -> str:
         spec = ", ".join(f"{qstr(k)}: {qstr(v)}" for k, v in JSON_COLUMNS.items())
         return f"read_json({path}, format='newline_delimited', columns={{{spec}}})"
     if fmt == "csv":
-        return f"read_csv({path}, header=true, all_varchar=true)"
+        return reader_sql(src, parquet=False)
     if fmt == "avro":
         return f"read_avro({path})"
     return f"read_parquet({path})"

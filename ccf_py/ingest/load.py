@@ -43,6 +43,17 @@ def one_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         _OUTER.pop(id(con), None)
 
 
+def statement_failed(con: duckdb.DuckDBPyConnection) -> None:
+    """After a read before the load failed (a first look at a file's rows): inside
+    :func:`one_transaction` the failed statement aborted the command's transaction, so it is
+    rolled back now (the diagnosis reads the file again) and no later load of it may run."""
+    outer = _OUTER.get(id(con))
+    if outer is not None:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        outer["aborted"] = True
+
+
 def in_command_transaction(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether ``con`` is inside :func:`one_transaction`, where a failed load cannot be tried
     again (the failed statement rolled the whole command back)."""

@@ -41,7 +41,6 @@ from ccf_py.ingest.load import IngestResult, one_transaction
 from ccf_py.ingest.sources import expand_sources
 from ccf_py.ingest.table import DDL
 from ccf_py.model import (
-    ESTIMATE_BASIS,
     METRIC_COLUMNS,
     REPORT_KEYS,
     CoverageRow,
@@ -83,18 +82,12 @@ KEY_SQL = {
 CLASSIFIED_KEYS = frozenset({"usage_class", "instance_type"})
 
 
-def basis_sql(path_column: str) -> str:
-    """SQL of the ``estimate_basis`` key from a coverage path column (fixed text)."""
-    cases = " ".join(f"WHEN '{p}' THEN '{b}'" for p, b in ESTIMATE_BASIS.items())
-    return f"CASE {path_column} {cases} ELSE {path_column} END"
-
-
 # Report keys known only once the estimate is made (the unknown-usage ratios decide whether a
 # line extrapolated from cost got a ratio): per row from fct_usage_estimates.coverage_path, in
 # a grouped report from rpt_grouped's estimate_path (one row per key and path), never summed
 # into int_usage_keyed first.
-ESTIMATE_KEYS = {"estimate_basis": basis_sql("estimate_path")}
-KEY_SQL["estimate_basis"] = basis_sql("coverage_path")
+ESTIMATE_KEYS = {"estimate_path": "estimate_path"}
+KEY_SQL["estimate_path"] = "coverage_path"
 
 
 @dataclass

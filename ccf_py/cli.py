@@ -346,7 +346,7 @@ def report(obj: Context, methodology: str, by: str, month: str | None, fmt: str,
         ccf-py report --by tag:team --format csv --out team.csv --notes team-notes.txt
         ccf-py report --by provider,region --format json --month 2026-10
         ccf-py report --by region,day --intensity hourly --month 2026-10
-        ccf-py report --by usage_class,estimate_basis --month 2026-10
+        ccf-py report --by usage_class,estimate_path --month 2026-10
     """
     def do() -> tuple[str, ReportTable]:
         rules = api.load_assumptions(assumptions) if assumptions else None  # before the db

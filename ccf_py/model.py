@@ -30,17 +30,15 @@ USAGE_CLASSES: tuple[str, ...] = (
 # Keys accepted by ``report --by``; ``tag:KEY`` is accepted in addition.
 REPORT_KEYS: tuple[str, ...] = (
     "provider", "account", "region", "service", "usage_type", "usage_class",
-    "instance_type", "month", "day", "resource_id", "currency", "estimate_basis",
+    "instance_type", "month", "day", "resource_id", "currency", "estimate_path",
 )
 
-# The ``estimate_basis`` report key: how a line's CO2e was estimated, from its coverage path
-# (fct_usage_estimates.coverage_path; rpt_grouped.estimate_path): from its usage quantity,
-# with fallback coefficients (processor or size unknown), extrapolated from a kWh-per-cost
-# ratio, not estimated at all (counted as zero), or not usage (taxes, credits, fees).
-ESTIMATE_BASIS: dict[str, str] = {
-    "direct": "usage_quantity", "fallback": "fallback_coefficient", "from_cost": "cost_ratio",
-    "not_estimable": "not_estimated", "none": "not_estimated", "non_usage": "non_usage",
-}
+# The ``estimate_path`` report key: how a line's CO2e was estimated, decided per line after the
+# estimate (fct_usage_estimates.coverage_path; rpt_grouped.estimate_path), in the words of the
+# JSON coverage and the FOCUS export's x_CarbonEstimatePath: 'direct' (from its usage
+# quantity), 'fallback' (processor or size unknown: a provider average), 'from_cost'
+# (extrapolated from a kWh-per-cost ratio), 'not_estimable' (no ratio could be learned:
+# counted as zero), 'none' (CCF gives none: zero), 'non_usage' (taxes, credits, fees).
 
 # ccf-py tags: per provider and currency, a tag key, its distinct values, the lines carrying it
 # with a value, their cost and its share of the provider's gross cost

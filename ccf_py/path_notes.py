@@ -65,8 +65,10 @@ def zero_cost_notes(con: duckdb.DuckDBPyConnection, methodology: str,
                  if by_amount else "cost ratios")
         parts.append(f"{n:,} extrapolated ({_kg(kg)} kg CO2e) from {basis}")
     if "zero" in found:
-        parts.append(f"{found['zero'][0]:,} not estimated (no usable usage quantity, and a "
-                     "kWh-per-cost ratio gives nothing at zero cost; counted as zero)")
+        # their path stays from_cost (as in coverage, --by estimate_path and the export), so
+        # they are not called "not estimated" here: the confidence line does not count them
+        parts.append(f"{found['zero'][0]:,} extrapolated from cost ratios, which give 0 kg at "
+                     "zero cost (no usable usage quantity)")
     if "none" in found:
         parts.append(f"{found['none'][0]:,} not estimated (CCF's methodology gives "
                      f"{'it' if found['none'][0] == 1 else 'them'} no estimate; counted as "

@@ -52,6 +52,33 @@ def demo_db(tmp_path_factory) -> Path:
 
 # ------------------------------------------------ A4 / C5: the FOCUS export read back
 
+def test_an_export_of_an_older_ccf_py_reads_back_the_gcp_sku_from_x_usage_type(demo_db,
+                                                                              tmp_path):
+    # exports before 2026-12 carried the GCP SKU in x_UsageType and no ChargeDescription:
+    # rewrite today's export that way (GCP rows only) and read it back
+    out, old_style = tmp_path / "october.csv", tmp_path / "old-style.csv"
+    with api.open_db(demo_db, read_only=True) as db:
+        api.export_focus(db, out, month="2026-10")
+        before = _rows(api.report(db, by="provider", month="2026-10"))
+    with out.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        header, rows = list(reader.fieldnames or ()), list(reader)
+    if "x_UsageType" not in header:
+        header.append("x_UsageType")
+    gcp = [r for r in rows if r["ProviderName"].lower().startswith("google")]
+    assert gcp and all(r["ChargeDescription"] for r in gcp)
+    for r in gcp:
+        r["x_UsageType"], r["ChargeDescription"] = r["ChargeDescription"], ""
+    with old_style.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    with api.open_db(tmp_path / "back.duckdb") as db:
+        api.ingest_focus(db, [str(old_style)])
+        after = _rows(api.report(db, by="provider"))
+    assert after[("gcp",)]["energy_kwh"] == pytest.approx(before[("gcp",)]["energy_kwh"],
+                                                          rel=1e-9)
+
 @pytest.mark.parametrize("methodology", ["default", "ccf"])
 def test_focus_export_read_back_gives_every_provider_its_estimates(demo_db, tmp_path,
                                                                    methodology):
@@ -158,10 +185,10 @@ def test_a_line_without_a_usage_type_is_named_as_such(tmp_path):
         w.writerows({**base, **r} for r in rows)
     with api.open_db(tmp_path / "x.duckdb") as db:
         api.ingest_focus(db, [str(path)])
-        table = api.report(db, by="usage_type,estimate_basis")
+        table = api.report(db, by="usage_type,estimate_path")
     got = _rows(table)
-    assert got[("", "cost_ratio")]["energy_kwh"] == pytest.approx(
-        got[("D2s v3", "usage_quantity")]["energy_kwh"] / 2.3, rel=1e-9)
+    assert got[("", "from_cost")]["energy_kwh"] == pytest.approx(
+        got[("D2s v3", "direct")]["energy_kwh"] / 2.3, rel=1e-9)
     assert _note(table, "Estimated from cost ratios") == (
         "Estimated from cost ratios, no usable usage quantity: lines without a usage type.")
 
@@ -179,8 +206,8 @@ def _accelerator_note(table) -> dict[str, tuple[str, str]]:  # noqa: ANN001
 def test_ccf_names_every_accelerator_it_does_not_count(tmp_path, source):
     with api.open_db(tmp_path / "x.duckdb") as db:
         api.ingest_auto(db, [str(source)])
-        default = api.report(db, by="usage_type,estimate_basis")
-        ccf = api.report(db, by="usage_type,estimate_basis", methodology="ccf")
+        default = api.report(db, by="usage_type,estimate_path")
+        ccf = api.report(db, by="usage_type,estimate_path", methodology="ccf")
         assert not [n for n in default.notes if "not counted by methodology" in n]
         listed = _accelerator_note(ccf)
     gpu: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -189,13 +216,13 @@ def test_ccf_names_every_accelerator_it_does_not_count(tmp_path, source):
         for d in table.as_dicts():
             gpu[d["usage_type"]][name] += d["gpu_energy_kwh"]
             if name == "ccf":
-                basis[d["usage_type"]].add(d["estimate_basis"])
+                basis[d["usage_type"]].add(d["estimate_path"])
     # the lines whose accelerators default counts and ccf does not, from the two reports
     expected = {ut for ut, g in gpu.items() if g["default"] > 0 and g["ccf"] == 0}
     assert expected and set(listed) == expected
     for name, (_, instead) in listed.items():
-        assert basis[name] == ({"cost_ratio"} if instead == "from cost ratios"
-                               else basis[name] - {"cost_ratio"}), name
+        assert basis[name] == ({"from_cost"} if instead == "from cost ratios"
+                               else basis[name] - {"from_cost"}), name
     if source == AZ_GPU:
         assert listed["NC24ads A100 v4"][0].startswith("Nvidia A100")
         assert listed["ND96isr H100 v5"] == ("Nvidia H100 SXM", "CPU only")
@@ -214,20 +241,19 @@ def test_zero_cost_note_says_what_happened_in_both_methodologies(tmp_path):
         "Cloud Run CPU Allocation Time (tier 1)"]
     with api.open_db(tmp_path / "x.duckdb") as db:
         api.ingest_gcp_billing(db, [str(GCP_GPU)])
-        default = api.report(db, by="usage_type,estimate_basis")
-        ccf = api.report(db, by="usage_type,estimate_basis", methodology="ccf")
+        default = api.report(db, by="usage_type,estimate_path")
+        ccf = api.report(db, by="usage_type,estimate_path", methodology="ccf")
     run = ("Cloud Run CPU Allocation Time (tier 1)",)
     d_row = next(d for d in default.as_dicts() if d["usage_type"] == run[0])
     c_row = next(d for d in ccf.as_dicts() if d["usage_type"] == run[0])
     # default: a cost ratio times 0 is 0; ccf: CCF's per-usage-amount ratio extrapolates it
-    assert d_row["co2e_total_kg"] == 0 and d_row["estimate_basis"] == "cost_ratio"
-    assert c_row["co2e_total_kg"] > 1 and c_row["estimate_basis"] == "cost_ratio"
+    assert d_row["co2e_total_kg"] == 0 and d_row["estimate_path"] == "from_cost"
+    assert c_row["co2e_total_kg"] > 1 and c_row["estimate_path"] == "from_cost"
     prefix = ("1 usage line billed at zero cost (covered by a reservation or savings plan, or "
               "free tier) adds nothing to the cost column: ")
     assert _note(default, prefix) == prefix + (
-        "1 not estimated (no usable usage quantity, and a kWh-per-cost ratio gives nothing at "
-        "zero cost; counted as zero). None teaches a kWh-per-cost ratio or is priced at list "
-        "cost.")
+        "1 extrapolated from cost ratios, which give 0 kg at zero cost (no usable usage "
+        "quantity). None teaches a kWh-per-cost ratio or is priced at list cost.")
     assert _note(ccf, prefix) == prefix + (
         f"1 extrapolated ({c_row['co2e_total_kg']:,.3f} kg CO2e) from other usage's kWh per "
         "unit of usage amount, CCF's method for GCP and Azure.")
@@ -279,6 +305,25 @@ def test_confidence_line_leads_with_a_large_unestimated_share():
         "zero. No CO2e was found.")
 
 
+
+def test_confidence_line_never_rounds_a_part_to_all_and_names_each_currency():
+    # 99.5 % of the EUR usage cost unestimated: '>99%', not '100%'; USD 40 %: shares per
+    # currency, and the head names only the currency where most is missing
+    rows = (CoverageRow("direct", 2, 0.5, 1.0, "EUR"),
+            CoverageRow("not_estimable", 3, 99.5, 0.0, "EUR"),
+            CoverageRow("direct", 4, 60.0, 2.0, "USD"),
+            CoverageRow("not_estimable", 1, 40.0, 0.0, "USD"))
+    assert confidence_line(rows) == (
+        "Most of the usage cost in EUR could not be estimated: 4 usage rows costing EUR 99.50; "
+        "USD 40.00 (of the usage cost in each currency: EUR >99%, USD 40%) got no estimate "
+        "(too little directly estimated usage to extrapolate from) and count as zero. Of the "
+        "CO2e found, 100.0% is estimated from usage quantities, 0.0% with fallback "
+        "coefficients and 0.0% extrapolated from cost ratios.")
+    one = (CoverageRow("direct", 1, 0.3, 1.0), CoverageRow("not_estimable", 9, 99.7, 0.0))
+    assert confidence_line(one).startswith(
+        "Only <1% of the usage cost could be estimated: 9 usage rows costing 99.70 (>99%)")
+
+
 # ------------------------------------------------ B10: AWS words in other providers' notes
 
 def _focus_rows(path: Path, keep) -> Path:  # noqa: ANN001 - a predicate on a row
@@ -322,9 +367,9 @@ def test_oci_rows_without_an_estimate_get_no_grid_average_note(tmp_path):
     assert oci == 4
     with api.open_db(tmp_path / "x.duckdb") as db:
         api.ingest_focus(db, [str(FOCUS)])
-        table = api.report(db, by="provider,estimate_basis")
-    assert {d["estimate_basis"] for d in table.as_dicts() if d["provider"] == "oci"} == {
-        "not_estimated"}
+        table = api.report(db, by="provider,estimate_path")
+    assert {d["estimate_path"] for d in table.as_dicts() if d["provider"] == "oci"} == {
+        "not_estimable"}
     assert not [n for n in table.notes if "OCI" in n], table.notes
 
 
@@ -340,15 +385,15 @@ def test_a_gcp_line_without_currency_is_explained_as_it_is_handled(tmp_path):
     with api.open_db(tmp_path / "x.duckdb") as db:
         api.ingest_gcp_billing(db, [str(path)])
         table = api.report(db, by="service")
-        by_currency = api.report(db, by="currency,estimate_basis")
+        by_currency = api.report(db, by="currency,estimate_path")
     note = _note(table, "1 billed row has no currency recorded")
     assert "(GCP export lines whose currency field is empty)" in note
     assert "its cost is added to the USD rows'" in note
     for wrong in ("ccf_py 0.1", "CurrencyCode", "taken to be in"):
         assert wrong not in note
     # and what it says happens does: a '(none)' row, not estimated
-    assert [(d["currency"], d["estimate_basis"]) for d in by_currency.as_dicts()
-            if d["currency"] == ""] == [("", "not_estimated")]
+    assert [(d["currency"], d["estimate_path"]) for d in by_currency.as_dicts()
+            if d["currency"] == ""] == [("", "not_estimable")]
 
 
 def test_storage_comparison_lists_the_providers_own_charges():
@@ -367,9 +412,9 @@ def test_missing_database_suggests_the_generic_ingest(tmp_path):
     assert "aws-cur" not in r.output
 
 
-# ------------------------------------------------ B11: --by estimate_basis
+# ------------------------------------------------ B11: --by estimate_path
 
-def test_estimate_basis_key_by_hand(tmp_path):
+def test_estimate_path_key_by_hand(tmp_path):
     """One EC2 m5 (from its hours), a NAT gateway (from the EC2 row's kWh per cost), a tax
     line; a month later a NAT gateway alone (nothing to learn a ratio from)."""
     rows = [
@@ -386,36 +431,36 @@ def test_estimate_basis_key_by_hand(tmp_path):
     cur = write_cur(tmp_path / "x.csv", rows)
     with api.open_db(tmp_path / "x.duckdb") as db:
         api.ingest_aws_cur(db, [str(cur)])
-        october = _rows(api.report(db, by="usage_class,estimate_basis", month="2026-10"))
-        november = _rows(api.report(db, by="estimate_basis", month="2026-11"))
+        october = _rows(api.report(db, by="usage_class,estimate_path", month="2026-10"))
+        november = _rows(api.report(db, by="estimate_path", month="2026-11"))
         # the grouped path and the per-row estimates agree
         create_estimates(db.con, "default", materialize=True)
         per_row = dict(db.con.execute(
             "SELECT coverage_path, sum(co2e_total_kg) FROM fct_usage_estimates "
             "GROUP BY 1").fetchall())
     assert {k: round(v["cost"], 2) for k, v in october.items()} == {
-        ("compute", "usage_quantity"): 2.30, ("unknown", "cost_ratio"): 1.08,
+        ("compute", "direct"): 2.30, ("unknown", "from_cost"): 1.08,
         ("non_usage", "non_usage"): 0.34}
-    ec2 = october[("compute", "usage_quantity")]
-    nat = october[("unknown", "cost_ratio")]
+    ec2 = october[("compute", "direct")]
+    nat = october[("unknown", "from_cost")]
     assert nat["energy_kwh"] == pytest.approx(ec2["energy_kwh"] / 2.30 * 1.08, rel=1e-9)
-    assert set(november) == {("not_estimated",)}
-    assert november[("not_estimated",)]["cost"] == pytest.approx(1.08)
-    assert november[("not_estimated",)]["co2e_total_kg"] == 0
+    assert set(november) == {("not_estimable",)}
+    assert november[("not_estimable",)]["cost"] == pytest.approx(1.08)
+    assert november[("not_estimable",)]["co2e_total_kg"] == 0
     assert per_row["direct"] == pytest.approx(ec2["co2e_total_kg"], rel=1e-9)
     assert per_row["from_cost"] == pytest.approx(nat["co2e_total_kg"], rel=1e-9)
     assert per_row["not_estimable"] == 0
 
 
-def test_estimate_basis_from_the_cli(tmp_path):
+def test_estimate_path_from_the_cli(tmp_path):
     db = tmp_path / "x.duckdb"
     runner = CliRunner()
     assert runner.invoke(main, ["--db", str(db), "ingest", str(FOCUS)]).exit_code == 0
-    r = runner.invoke(main, ["--db", str(db), "report", "--by", "usage_class,estimate_basis",
+    r = runner.invoke(main, ["--db", str(db), "report", "--by", "usage_class,estimate_path",
                              "--format", "csv"])
     assert r.exit_code == 0, r.output
-    got = {(d["usage_class"], d["estimate_basis"]) for d in csv.DictReader(
+    got = {(d["usage_class"], d["estimate_path"]) for d in csv.DictReader(
         r.stdout.splitlines())}
-    assert ("storage", "cost_ratio") in got and ("compute", "usage_quantity") in got
-    assert {b for _, b in got} <= {"usage_quantity", "fallback_coefficient", "cost_ratio",
-                                   "not_estimated", "non_usage"}
+    assert ("storage", "from_cost") in got and ("compute", "direct") in got
+    assert {b for _, b in got} <= {"direct", "fallback", "from_cost",
+                                   "not_estimable", "non_usage"}

@@ -16,7 +16,8 @@ category. The ``x_`` columns the providers add to their FOCUS exports give those
 | charge_period_end | ChargePeriodEnd (UTC) |
 | charge_category | ChargeCategory (Usage, Purchase, Tax, Credit, Adjustment; case fixed) |
 | service_name | aws: x_ServiceCode; azure: x_SkuMeterCategory; then ServiceName |
-| x_usage_type | aws: x_UsageType; azure: x_SkuMeterName, SkuMeter; then ChargeDescription [2] |
+| x_usage_type | aws: x_UsageType; azure: x_SkuMeterName, SkuMeter; then ChargeDescription [2], |
+|  | then x_UsageType (what older `ccf-py export focus` files hold) |
 | region_id | RegionId, RegionName |
 | consumed_quantity | ConsumedQuantity (Usage rows only, as for AWS) |
 | consumed_unit | ConsumedUnit normalized [3] (Usage rows only) |
@@ -342,7 +343,10 @@ def _plan(src: Source, columns: list[tuple[str, str]], load_id: int) -> FilePlan
             "azure": [cols.first(["x_SkuMeterCategory"])]}, [cols.first(["ServiceName"])]),
         "x_usage_type": _by_provider(provider, {
             "aws": [cols.first(["x_UsageType"])],
-            "azure": [cols.first(["x_SkuMeterName", "SkuMeter"])]}, [desc]),
+            "azure": [cols.first(["x_SkuMeterName", "SkuMeter"])]},
+            # x_UsageType last: `ccf-py export focus` before 2026-12 wrote the GCP SKU and the
+            # Azure meter there and left ChargeDescription empty
+            [desc, cols.first(["x_UsageType"])]),
         # the unit the consumed quantity is in, as the provider's classifier knows it: AWS's
         # own pricing unit; GCP's usage.unit (seconds, byte-seconds) is FOCUS's ConsumedUnit,
         # written as GCP spells it or in FOCUS's unit format (Seconds, B-Seconds: ccf-py

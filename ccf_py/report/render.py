@@ -103,10 +103,21 @@ def _missing_cost(coverage: Sequence[CoverageRow], missing: Sequence[CoverageRow
     shares = _unestimated_shares(coverage, missing)
     cost = currency.fold_unknown((c.currency, c.cost) for c in missing)
     if len(shares) <= 1:
-        return f"{currency.format_costs(cost)} ({next(iter(shares.values())):.0%} of " \
+        return f"{currency.format_costs(cost)} ({_percent(next(iter(shares.values())))} of " \
                "the usage cost"
-    listed = ", ".join(f"{currency.label(c)} {v:.0%}" for c, v in shares.items() if c in cost)
+    listed = ", ".join(f"{currency.label(c)} {_percent(v)}" for c, v in shares.items()
+                       if c in cost)
     return f"{currency.format_costs(cost)} (of the usage cost in each currency: {listed}"
+
+
+def _percent(share: float) -> str:
+    """A share as a whole percentage that never rounds a part to all or nothing: '<1%' and
+    '>99%' at the ends (99.5% is not 100%)."""
+    if 0 < share < 0.005:
+        return "<1%"
+    if 0.995 <= share < 1:
+        return ">99%"
+    return f"{share:.0%}"
 
 
 # from this share of the usage cost without an estimate (in any one currency), the confidence
@@ -125,13 +136,12 @@ def _mostly_unestimated(shares_line: str, rows: int, coverage: Sequence[Coverage
         unestimated = next(iter(shares.values()))
         estimated = 1 - unestimated
         head = ("None of the usage cost could be estimated" if estimated <= 0 else
-                "Less than 1% of the usage cost could be estimated" if estimated < 0.005 else
-                f"Only {estimated:.0%} of the usage cost could be estimated")
-        lost = f"{currency.format_costs(cost)} ({unestimated:.0%})"
+                f"Only {_percent(estimated)} of the usage cost could be estimated")
+        lost = f"{currency.format_costs(cost)} ({_percent(unestimated)})"
     else:
-        head = ("Most of the usage cost could not be estimated in "
+        head = ("Most of the usage cost in "
                 + ", ".join(currency.label(c) for c, v in shares.items()
-                            if v >= MOSTLY_UNESTIMATED))
+                            if v >= MOSTLY_UNESTIMATED) + " could not be estimated")
         lost = _missing_cost(coverage, missing) + ")"
     tail = (shares_line.replace("Of the CO2e, ", "Of the CO2e found, ", 1) if found
             else "No CO2e was found")

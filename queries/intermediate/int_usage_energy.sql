@@ -17,8 +17,11 @@ SELECT x.*,
        coalesce(r.coverage_path, x.estimate_path) AS coverage_path,
        ccf_usage_kwh(x.estimate_path, x.direct_kwh, r.kwh_per_cost, x.ratio_cost) AS energy_kwh
 FROM $ratio_rows x
-LEFT JOIN int_unknown_ratios r
-  ON x.estimate_path = 'from_cost' AND r.provider = x.provider
+-- only rows estimated from cost take a ratio: said as an equality with a column of the ratio
+-- side (for_path), not as a test of x alone in ON, which made DuckDB plan a nested-loop join
+-- (2 M rows x 300 ratio keys: 1.3 s against 0.15 s as a hash join; same rows)
+LEFT JOIN (SELECT *, 'from_cost' AS for_path FROM int_unknown_ratios) r
+  ON r.for_path = x.estimate_path AND r.provider = x.provider
  AND r.currency IS NOT DISTINCT FROM x.currency
  AND r.billing_period = x.billing_period
  AND r.service IS NOT DISTINCT FROM x.service

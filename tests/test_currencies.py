@@ -53,12 +53,17 @@ def gcp_costs(path: Path) -> dict[str, Decimal]:
     return _cents(out)
 
 
-def azure_costs(path: Path) -> dict[str, Decimal]:
+def column_costs(path: Path, currency: str, cost: str) -> dict[str, Decimal]:
+    """Sum of the ``cost`` column per value of the ``currency`` column (CSV, BOM or not)."""
     out: dict[str, Decimal] = defaultdict(Decimal)
     with path.open(newline="", encoding="utf-8-sig") as fh:
         for row in csv.DictReader(fh):
-            out[row["BillingCurrency"]] += Decimal(row["Cost"])
+            out[row[currency]] += Decimal(row[cost])
     return _cents(out)
+
+
+def azure_costs(path: Path) -> dict[str, Decimal]:
+    return column_costs(path, "BillingCurrency", "Cost")
 
 
 def money(value: Decimal) -> str:
@@ -211,11 +216,7 @@ def _month_rows(month: str, usd_hours: int, eur_s3: str) -> list[dict]:
 
 
 def cur_costs(path: Path) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = defaultdict(Decimal)
-    with path.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            out[row["lineItem/CurrencyCode"]] += Decimal(row["lineItem/UnblendedCost"])
-    return _cents(out)
+    return column_costs(path, "lineItem/CurrencyCode", "lineItem/UnblendedCost")
 
 
 @pytest.fixture(scope="module")
